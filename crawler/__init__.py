@@ -1,0 +1,1 @@
+"""The crawler: fetches pages politely and hands extracted `Page` objects downstream."""

@@ -1,0 +1,371 @@
+"""The crawl loop: a frontier per origin, a bounded worker pool, politeness, robots, discovery.
+
+Structure after Scrapy's (scheduler, downloader, spider callbacks), with what Scrapy lacks:
+robots.txt Crawl-delay and 429/503 Retry-After slow the origin, conditional GETs everywhere,
+and the frontier lives in SQLite so a killed crawl resumes.
+
+Threads: workers fetch and extract (I/O plus parsing); the main thread owns SQLite and calls
+`process(page)` (the tagger) so state is written from one place.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Callable
+
+from srefind.config import CrawlConfig
+from srefind.models import Page
+
+from .discover import parse_feed, parse_sitemap
+from .extract import decode_html, extract
+from .fetch import Fetcher, FetchResult
+from .robots import RobotsRules, rules_from_response
+from .state import CrawlState, UrlRow
+from .urls import normalize, origin, trap_reason
+
+HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+XML_TYPES = {"application/xml", "text/xml", "application/rss+xml", "application/atom+xml"}
+
+
+@dataclass
+class PageOutcome:
+    """What the downstream stage made of a page; stored with the URL in one transaction."""
+
+    entries: list[dict]
+    relevant: bool
+    page_type: str
+
+
+@dataclass
+class CrawlStats:
+    fetched: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    gone: int = 0
+    duplicates: int = 0
+    not_html: int = 0
+    robots_skipped: int = 0
+    off_scope_links: int = 0
+    trap_skipped: int = 0
+    indexed_pages: int = 0
+    entries: int = 0
+    errors: Counter = field(default_factory=Counter)
+    origins_unreachable: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.fetched / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "fetched": self.fetched, "new": self.new, "changed": self.changed, "unchanged": self.unchanged,
+            "gone": self.gone, "duplicates": self.duplicates, "not_html": self.not_html,
+            "robots_skipped": self.robots_skipped, "off_scope_links": self.off_scope_links,
+            "trap_skipped": self.trap_skipped, "indexed_pages": self.indexed_pages, "entries": self.entries,
+            "errors": dict(self.errors), "error_total": sum(self.errors.values()),
+            "origins_unreachable": self.origins_unreachable,
+            "seconds": round(self.seconds, 2), "pages_per_second": round(self.pages_per_second, 1),
+        }
+
+
+@dataclass
+class _Origin:
+    name: str
+    queue: deque = field(default_factory=deque)
+    next_time: float = 0.0
+    busy: bool = False
+    robots: RobotsRules | None = None
+    delay: float = 0.0
+    penalty_until: float = 0.0
+
+
+@dataclass
+class _Task:
+    row: UrlRow
+    robots: RobotsRules | None = None
+    result: FetchResult | None = None
+    page: Page | None = None
+    disallowed: bool = False
+    waited: float = 0.0
+
+
+class Crawler:
+    def __init__(
+        self,
+        config: CrawlConfig,
+        state: CrawlState,
+        process: Callable[[Page], PageOutcome],
+        *,
+        on_progress: Callable[[CrawlStats, int], None] | None = None,
+        on_checkpoint: Callable[[], None] | None = None,
+        checkpoint_every: int = 200,
+    ) -> None:
+        self.config = config
+        self.state = state
+        self.process = process
+        self.on_progress = on_progress
+        self.on_checkpoint = on_checkpoint
+        self.checkpoint_every = checkpoint_every
+        self.origins: dict[str, _Origin] = {}
+        self.scope: set[str] = {o.rstrip("/") for o in config.allowed_origins}
+        self.stats = CrawlStats()
+        self._local = threading.local()
+        self.agent = config.user_agent_header
+
+    # -- scope and frontier ------------------------------------------------------------
+    def add_seeds(self, seeds: list[str]) -> list[str]:
+        """Normalise seeds, put their origins in scope and queue them. Returns the bad ones."""
+        bad = []
+        for seed in seeds:
+            url = normalize(seed)
+            if url is None:
+                bad.append(seed)
+                continue
+            self.scope.add(origin(url))
+            self.state.add(url, origin(url), 0)
+        return bad
+
+    def in_scope(self, url: str) -> bool:
+        return origin(url) in self.scope
+
+    def _origin(self, name: str) -> _Origin:
+        o = self.origins.get(name)
+        if o is None:
+            o = self.origins[name] = _Origin(name, delay=self.config.delay)
+        return o
+
+    def _enqueue(self, url: str, depth: int, kind: str = "page", source: str = "") -> None:
+        if not self.in_scope(url):
+            if self.state.record_external(url, source):
+                self.stats.off_scope_links += 1
+            return
+        if depth > self.config.max_depth or trap_reason(url, max_length=self.config.max_url_length):
+            self.stats.trap_skipped += 1
+            return
+        o = origin(url)
+        if self.state.count_origin(o) >= self.config.max_pages_per_origin:
+            self.stats.trap_skipped += 1
+            return
+        if self.state.add(url, o, depth, kind):
+            self._origin(o).queue.append(UrlRow(url, o, depth, kind, "queued"))
+
+    def load_frontier(self, rows: list[UrlRow] | None = None) -> int:
+        rows = self.state.queued() if rows is None else rows
+        for row in rows:
+            if self.in_scope(row.url):
+                self._origin(row.origin).queue.append(row)
+        return len(rows)
+
+    # -- worker side ------------------------------------------------------------------
+    def _fetcher(self) -> Fetcher:
+        f = getattr(self._local, "fetcher", None)
+        if f is None:
+            c = self.config
+            f = self._local.fetcher = Fetcher(
+                self.agent, connect_timeout=c.connect_timeout, read_timeout=c.read_timeout,
+                max_body_bytes=c.max_body_bytes, retries=c.retries, backoff_base=c.backoff_base,
+            )
+        return f
+
+    def _redirect_check(self, rules: RobotsRules | None) -> Callable[[str], str | None]:
+        def check(target: str) -> str | None:
+            if not self.in_scope(target):
+                return "off-scope-redirect"
+            o = self.origins.get(origin(target))
+            r = o.robots if o else None
+            if r is not None and not r.allows(target, self.agent):
+                return "robots-redirect"
+            return None
+
+        return check
+
+    def _work(self, task: _Task, o: _Origin) -> _Task:
+        fetcher = self._fetcher()
+        if task.robots is None:
+            robots_url = o.name + "/robots.txt"
+            res = fetcher.fetch(robots_url, allowed=lambda u: None if origin(u) == o.name else "off-scope-redirect")
+            task.robots = rules_from_response(res.status, res.body, res.error)
+            task.robots.sitemaps = [s for s in (normalize(x, robots_url) for x in task.robots.sitemaps) if s]
+            if not task.robots.reachable:
+                return task
+            delay = max(self.config.delay, task.robots.crawl_delay(self.agent))
+            if delay:
+                time.sleep(delay)  # politeness applies to robots.txt too
+        if not task.robots.allows(task.row.url, self.agent):
+            task.disallowed = True
+            return task
+
+        def slow(seconds: float) -> None:
+            seconds = max(seconds, o.delay)
+            task.waited += seconds
+            time.sleep(seconds)
+
+        task.result = fetcher.fetch(
+            task.row.url, etag=task.row.etag, last_modified=task.row.last_modified,
+            allowed=self._redirect_check(task.robots), on_wait=slow,
+        )
+        res = task.result
+        if res.ok and task.row.kind == "page" and res.content_type in HTML_TYPES:
+            html = decode_html(res.body, res.charset)
+            task.page = extract(res.final_url, html, fetched_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        return task
+
+    # -- main loop --------------------------------------------------------------------
+    def run(self) -> CrawlStats:
+        start = time.monotonic()
+        workers = max(1, self.config.workers)
+        inflight: dict[Future, tuple[_Task, _Origin]] = {}
+        since_checkpoint = 0
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
+            while True:
+                now = time.monotonic()
+                for o in self.origins.values():
+                    if len(inflight) >= workers:
+                        break
+                    if o.busy or not o.queue or o.next_time > now:
+                        continue
+                    if o.robots is not None and not o.robots.reachable:
+                        o.queue.clear()
+                        continue
+                    row = o.queue.popleft()
+                    o.busy = True
+                    task = _Task(row, robots=o.robots)
+                    inflight[pool.submit(self._work, task, o)] = (task, o)
+                if not inflight:
+                    pending = [o.next_time for o in self.origins.values() if o.queue and not o.busy]
+                    if not pending:
+                        break
+                    time.sleep(max(0.0, min(min(pending) - time.monotonic(), 1.0)))
+                    continue
+                pending_times = [o.next_time for o in self.origins.values() if o.queue and not o.busy]
+                timeout = None
+                if pending_times and len(inflight) < workers:
+                    timeout = max(0.0, min(pending_times) - time.monotonic())
+                done, _ = wait(list(inflight), timeout=timeout, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    task, o = inflight.pop(fut)
+                    o.busy = False
+                    o.next_time = time.monotonic() + o.delay
+                    try:
+                        task = fut.result()
+                    except Exception as exc:  # a bug in extraction must not stop the crawl
+                        self.stats.errors[f"internal:{type(exc).__name__}"] += 1
+                        self.state.mark(task.row.url, "error", error=f"internal:{type(exc).__name__}")
+                        continue
+                    self._handle(task, o)
+                    since_checkpoint += 1
+                    if self.on_progress:
+                        self.on_progress(self.stats, sum(len(x.queue) for x in self.origins.values()) + len(inflight))
+                if since_checkpoint >= self.checkpoint_every and self.on_checkpoint:
+                    self.on_checkpoint()
+                    since_checkpoint = 0
+        self.stats.seconds = time.monotonic() - start
+        return self.stats
+
+    # -- results ----------------------------------------------------------------------
+    def _handle(self, task: _Task, o: _Origin) -> None:
+        row = task.row
+        if o.robots is None and task.robots is not None:
+            o.robots = task.robots
+            if not o.robots.reachable:
+                self.stats.origins_unreachable.append(o.name)
+                self.stats.errors["robots-unreachable"] += 1
+                o.queue.appendleft(row)  # stays queued in SQLite for the next run
+                return
+            o.delay = max(self.config.delay, o.robots.crawl_delay(self.agent))
+            for sm in o.robots.sitemaps or [o.name + "/sitemap.xml"]:
+                self._enqueue(sm, 1, "sitemap", o.name + "/robots.txt")
+        if task.disallowed:
+            self.stats.robots_skipped += 1
+            self.state.mark(row.url, "skipped", note="robots.txt")
+            return
+        res = task.result
+        if res is None:
+            return
+        if res.retry_after:
+            o.next_time = max(o.next_time, time.monotonic() + min(res.retry_after, 120.0))
+        self.stats.fetched += 1
+        if res.error and res.status not in (404, 410):
+            self.stats.errors[res.error] += 1
+            self.state.mark(row.url, "error", http_status=res.status or None, error=res.error)
+            return
+        if res.status == 304:
+            self.stats.unchanged += 1
+            self.state.mark(row.url, "done", http_status=304)
+            return
+        if res.status in (404, 410):
+            self.stats.gone += 1
+            with self.state.transaction():
+                self.state.mark(row.url, "gone", http_status=res.status)
+                self.state.drop_page(row.url)
+            return
+        if res.status != 200:
+            self.stats.errors[f"http-{res.status}"] += 1
+            self.state.mark(row.url, "error", http_status=res.status, error=f"http-{res.status}")
+            return
+        final = res.final_url
+        if final != row.url:
+            # A redirect: the original URL is done; the target is crawled under its own name.
+            self.state.mark(row.url, "done", http_status=200, note=f"redirect:{final}")
+            existing = self.state.get(final)
+            if existing and existing.state in ("done", "gone", "skipped"):
+                return
+            self.state.add(final, origin(final), row.depth, row.kind)
+        etag, lm = res.headers.get("etag", ""), res.headers.get("last-modified", "")
+        if row.kind in ("sitemap", "feed"):
+            if row.kind == "sitemap":
+                pages, nested = parse_sitemap(res.body, final)
+                for u in nested:
+                    self._enqueue(u, row.depth, "sitemap", final)
+            else:
+                pages = parse_feed(res.body, final)
+            for u in pages:
+                self._enqueue(u, row.depth + 1, "page", final)
+            self.state.mark(final, "done", http_status=200, etag=etag, last_modified=lm, content_type=res.content_type)
+            return
+        page = task.page
+        if page is None:
+            self.stats.not_html += 1
+            self.state.mark(final, "done", http_status=200, etag=etag, last_modified=lm,
+                            content_type=res.content_type, note="not-html")
+            return
+        for link in page.links:
+            self._enqueue(link, row.depth + 1, "page", final)
+        for feed in page.feeds:
+            self._enqueue(feed, row.depth + 1, "feed", final)
+        marks = dict(http_status=200, etag=etag, last_modified=lm, content_hash=page.content_hash,
+                     content_type=res.content_type or "text/html")
+        if page.canonical and page.canonical != final and self.in_scope(page.canonical):
+            self.stats.duplicates += 1
+            self._enqueue(page.canonical, row.depth, "page", final)
+            with self.state.transaction():
+                self.state.mark(final, "done", note=f"canonical:{page.canonical}", **marks)
+                self.state.drop_page(final)
+            return
+        owner = self.state.hash_owner(page.content_hash, final)
+        if owner:
+            self.stats.duplicates += 1
+            with self.state.transaction():
+                self.state.mark(final, "done", note=f"duplicate:{owner}", **marks)
+                self.state.drop_page(final)
+            return
+        previous = self.state.get(final)
+        if previous and previous.content_hash == page.content_hash:
+            self.stats.unchanged += 1
+            self.state.mark(final, "done", **marks)
+            return
+        if previous and previous.content_hash:
+            self.stats.changed += 1
+        else:
+            self.stats.new += 1
+        outcome = self.process(page)
+        self.stats.entries += len(outcome.entries)
+        with self.state.transaction():
+            self.state.mark(final, "done", **marks)
+            self.state.save_entries(final, outcome.entries, relevant=outcome.relevant, page_type=outcome.page_type)

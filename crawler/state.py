@@ -1,0 +1,246 @@
+"""Crawl state in SQLite: the frontier, what each URL answered, and what each page yielded.
+
+SQLite because it is embedded (no server to run) and transactional: a `kill -9` leaves the
+last committed state, so a rerun resumes where it stopped and refetches nothing it has.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS urls (
+    url TEXT PRIMARY KEY,
+    origin TEXT NOT NULL,
+    depth INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL DEFAULT 'page',      -- page | sitemap | feed
+    state TEXT NOT NULL DEFAULT 'queued',   -- queued | done | error | skipped | gone
+    http_status INTEGER,
+    etag TEXT NOT NULL DEFAULT '',
+    last_modified TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL DEFAULT '',
+    content_type TEXT NOT NULL DEFAULT '',
+    fetched_at REAL,
+    error_count INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',          -- why skipped, duplicate of what, redirect target...
+    interval REAL NOT NULL DEFAULT 86400,   -- revisit interval (seconds)
+    next_visit REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS urls_state ON urls(state);
+CREATE INDEX IF NOT EXISTS urls_hash ON urls(content_hash);
+CREATE TABLE IF NOT EXISTS entries (
+    page_url TEXT NOT NULL,
+    entry_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (page_url, entry_id)
+);
+CREATE TABLE IF NOT EXISTS pages (
+    page_url TEXT PRIMARY KEY,
+    indexed INTEGER NOT NULL DEFAULT 0,     -- 0: entries changed since the index last saw them
+    relevant INTEGER NOT NULL DEFAULT 0,
+    page_type TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS links (
+    url TEXT PRIMARY KEY,                   -- off-scope links: recorded, never fetched
+    first_seen_on TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    command TEXT NOT NULL,
+    started REAL NOT NULL,
+    finished REAL,
+    ok INTEGER,
+    stats TEXT NOT NULL DEFAULT '{}'
+);
+"""
+
+
+@dataclass
+class UrlRow:
+    url: str
+    origin: str
+    depth: int
+    kind: str
+    state: str
+    etag: str = ""
+    last_modified: str = ""
+    content_hash: str = ""
+    error_count: int = 0
+
+
+class CrawlState:
+    """All reads and writes of the crawl's SQLite file. Used from one thread only."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- frontier -------------------------------------------------------------
+    def add(self, url: str, origin: str, depth: int, kind: str = "page") -> bool:
+        """Queue `url` if it is new. Returns True when it was added."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO urls(url, origin, depth, kind) VALUES (?,?,?,?)", (url, origin, depth, kind)
+        )
+        return cur.rowcount > 0
+
+    def requeue_all(self) -> int:
+        """Queue every known URL again (a re-crawl); stored ETags make the revisits conditional."""
+        return self.db.execute("UPDATE urls SET state='queued' WHERE state<>'queued'").rowcount
+
+    def requeue(self, url: str) -> None:
+        self.db.execute("UPDATE urls SET state='queued' WHERE url=?", (url,))
+
+    def queued(self) -> list[UrlRow]:
+        rows = self.db.execute(
+            "SELECT url, origin, depth, kind, state, etag, last_modified, content_hash, error_count "
+            "FROM urls WHERE state='queued' ORDER BY depth, rowid"
+        )
+        return [UrlRow(*r) for r in rows]
+
+    def get(self, url: str) -> UrlRow | None:
+        r = self.db.execute(
+            "SELECT url, origin, depth, kind, state, etag, last_modified, content_hash, error_count "
+            "FROM urls WHERE url=?",
+            (url,),
+        ).fetchone()
+        return UrlRow(*r) if r else None
+
+    def known_urls(self, kinds: Iterable[str] = ("page",)) -> list[UrlRow]:
+        marks = ",".join("?" * len(tuple(kinds)))
+        rows = self.db.execute(
+            "SELECT url, origin, depth, kind, state, etag, last_modified, content_hash, error_count "
+            f"FROM urls WHERE kind IN ({marks}) ORDER BY rowid",
+            tuple(kinds),
+        )
+        return [UrlRow(*r) for r in rows]
+
+    def count_origin(self, origin: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM urls WHERE origin=?", (origin,)).fetchone()[0]
+
+    def mark(
+        self,
+        url: str,
+        state: str,
+        *,
+        http_status: int | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        content_hash: str | None = None,
+        content_type: str | None = None,
+        error: str = "",
+        note: str = "",
+    ) -> None:
+        sets = ["state=?", "fetched_at=?", "error=?", "note=?"]
+        args: list[object] = [state, time.time(), error, note]
+        for col, val in (
+            ("http_status", http_status),
+            ("etag", etag),
+            ("last_modified", last_modified),
+            ("content_hash", content_hash),
+            ("content_type", content_type),
+        ):
+            if val is not None:
+                sets.append(f"{col}=?")
+                args.append(val)
+        sets.append("error_count = error_count + ?" if error else "error_count = 0 + ?")
+        args.append(1 if error else 0)
+        args.append(url)
+        self.db.execute(f"UPDATE urls SET {', '.join(sets)} WHERE url=?", args)
+
+    def hash_owner(self, content_hash: str, url: str) -> str | None:
+        """Another URL already holding this exact content, if any."""
+        r = self.db.execute(
+            "SELECT url FROM urls WHERE content_hash=? AND url<>? AND state='done' AND note='' LIMIT 1",
+            (content_hash, url),
+        ).fetchone()
+        return r[0] if r else None
+
+    def record_external(self, url: str, seen_on: str) -> bool:
+        cur = self.db.execute("INSERT OR IGNORE INTO links(url, first_seen_on) VALUES (?,?)", (url, seen_on))
+        return cur.rowcount > 0
+
+    # -- entries ----------------------------------------------------------------
+    def save_entries(self, page_url: str, entries: list[dict], *, relevant: bool, page_type: str) -> None:
+        """Replace a page's entries in one transaction; the index catches up on `sync`."""
+        with self.transaction():
+            self.db.execute("DELETE FROM entries WHERE page_url=?", (page_url,))
+            self.db.executemany(
+                "INSERT INTO entries(page_url, entry_id, position, data) VALUES (?,?,?,?)",
+                [(page_url, e["id"], i, json.dumps(e)) for i, e in enumerate(entries)],
+            )
+            self.db.execute(
+                "INSERT INTO pages(page_url, indexed, relevant, page_type) VALUES (?,0,?,?) "
+                "ON CONFLICT(page_url) DO UPDATE SET indexed=0, relevant=excluded.relevant, page_type=excluded.page_type",
+                (page_url, int(relevant), page_type),
+            )
+
+    def drop_page(self, page_url: str) -> None:
+        self.save_entries(page_url, [], relevant=False, page_type="gone")
+
+    def dirty_pages(self) -> Iterator[tuple[str, list[dict]]]:
+        pages = [r[0] for r in self.db.execute("SELECT page_url FROM pages WHERE indexed=0")]
+        for page_url in pages:
+            rows = self.db.execute("SELECT data FROM entries WHERE page_url=? ORDER BY position", (page_url,))
+            yield page_url, [json.loads(r[0]) for r in rows]
+
+    def mark_indexed(self, page_urls: Iterable[str]) -> None:
+        with self.transaction():
+            self.db.executemany("UPDATE pages SET indexed=1 WHERE page_url=?", [(u,) for u in page_urls])
+
+    def all_entries(self) -> Iterator[dict]:
+        for (data,) in self.db.execute("SELECT data FROM entries ORDER BY page_url, position"):
+            yield json.loads(data)
+
+    # -- runs -------------------------------------------------------------------
+    def start_run(self, command: str) -> int:
+        cur = self.db.execute("INSERT INTO runs(command, started) VALUES (?,?)", (command, time.time()))
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, ok: bool, stats: dict) -> None:
+        self.db.execute(
+            "UPDATE runs SET finished=?, ok=?, stats=? WHERE id=?", (time.time(), int(ok), json.dumps(stats), run_id)
+        )
+
+    def runs(self, limit: int = 10) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT id, command, started, finished, ok, stats FROM runs ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [
+            {"id": r[0], "command": r[1], "started": r[2], "finished": r[3], "ok": None if r[4] is None else bool(r[4]),
+             "stats": json.loads(r[5])}
+            for r in rows
+        ]
+
+    def transaction(self) -> "_Tx":
+        return _Tx(self.db)
+
+
+class _Tx:
+    """BEGIN/COMMIT around a block; nested use joins the outer transaction."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.outer = False
+
+    def __enter__(self) -> None:
+        self.outer = not self.db.in_transaction
+        if self.outer:
+            self.db.execute("BEGIN")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.outer:
+            self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")

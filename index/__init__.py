@@ -1,0 +1,1 @@
+"""Analysis at index time (the NLTK tagging pipeline) and the Whoosh index."""

@@ -1,0 +1,164 @@
+"""Company tagging: gazetteer aliases plus speaker affiliations, subject told apart from passing mention.
+
+Statistical NER is noisy on tech names (Slack, Honeycomb, Datadog), so the gazetteer and the
+affiliation patterns come first. Each mention earns a score from where it stands (title,
+affiliation, lead sentence) and what surrounds it ("Uber's", "at Uber", "Uber engineers" raise
+it; "like Google does", "such as", a book title, a sponsor list lower it). A company is tagged
+when its score passes a threshold. Weak aliases (common words such as "Jet" or "Square") count
+only next to a subject cue or an affiliation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lexicon import Company
+from .text import sentences
+
+THRESHOLD = 2.0
+SUBJECT_AFTER = re.compile(
+    r"^(?:'s|’s|\s+(?:SREs?|engineers?|engineering|eng|team|teams|folks|people|production|infrastructure|"
+    r"uses|used|use|built|builds|build|developed|develops|created|creates|migrated|migrates|moved|moves|runs|ran|"
+    r"presented|presents|shared|shares|talked|talks|described|describes|explained|explains|showed|shows|"
+    r"has|had|have|is|was|were|are|operates|operated|scaled|scales|needed|wanted|started|decided|went|"
+    r"rolled|designed|implemented|adopted|relies|relied|did|does|handles|handled|manages|managed|"
+    r"SRE|production engineers?))\b",
+)
+SUBJECT_BEFORE = re.compile(r"\b(?:at|from|of|by|with|joined|inside|within)\s+(?:the\s+)?$", re.I)
+PASSING_BEFORE = re.compile(
+    r"\b(?:like|such as|e\.g\.,?|eg|similar to|than|unlike|including|compared to|compared with|versus|vs\.?|"
+    r"as|sponsored by|sponsors?|thanks to|e\.g)\s+(?:the\s+)?$",
+    re.I,
+)
+PASSING_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:book|books|paper|papers|SRE book|does|did)\b", re.I)
+SPONSOR = re.compile(r"\bsponsor", re.I)
+NAME = r"[A-Z][a-zA-Z'’.-]+(?:\s+(?:van|de|von|der|da|del|la|le)?\s*[A-Z][a-zA-Z'’.-]+){1,3}"
+ORG = r"[A-Z0-9][\w.&'’-]*(?:\s+(?:of|and|&)?\s*[A-Z0-9][\w.&'’-]*){0,4}"
+AFFILIATION_PATTERNS = [
+    re.compile(rf"(?P<name>{NAME})\s*\((?P<org>{ORG})\)"),  # Jane Doe (Uber)
+    re.compile(rf"(?P<name>{NAME})\s+(?:from|of|at)\s+(?P<org>{ORG})"),  # Jane Doe from Uber
+    re.compile(rf"(?P<name>{NAME}),\s+(?:an?\s+[\w\s-]{{0,40}}?\s+at\s+)?(?P<org>{ORG})\s*(?:$|[;—–|])"),  # Jane Doe, Uber
+    re.compile(rf"(?P<name>{NAME})\s+@(?P<org>[A-Za-z][\w.-]+)"),  # Jane Doe @Uber
+]
+NOT_ORGS = {"The", "This", "That", "SRE", "SREs", "SREcon", "I", "We", "They", "He", "She", "It", "Q", "A", "An",
+            "Slides", "Video", "Notes", "Day", "Talk", "Keynote", "Part", "Room", "Track", "Session"}
+
+
+@dataclass
+class CompanyHit:
+    name: str
+    score: float = 0.0
+    evidence: list[str] = field(default_factory=list)
+
+    def add(self, score: float, why: str) -> None:
+        self.score += score
+        if len(self.evidence) < 4:
+            self.evidence.append(why)
+
+
+@dataclass
+class Affiliation:
+    speaker: str
+    organisation: str  # canonical when the gazetteer knows it, else as written
+
+
+class CompanyTagger:
+    def __init__(self, companies: list[Company], threshold: float = THRESHOLD) -> None:
+        self.threshold = threshold
+        self.canonical: dict[str, str] = {}  # alias (as written) -> canonical
+        self.folded: dict[str, str] = {}  # lower-cased alias -> canonical, for affiliations
+        self.weak: set[str] = set()
+        for c in companies:
+            for alias in (c.name, *c.aliases):
+                self.canonical[alias] = c.name
+                self.folded.setdefault(alias.lower(), c.name)
+            for alias in c.weak_aliases:
+                self.canonical.setdefault(alias, c.name)
+                self.weak.add(alias)
+                self.folded.setdefault(alias.lower(), c.name)
+        names = sorted(self.canonical, key=len, reverse=True)
+        self.pattern = re.compile(
+            r"(?<![\w@/.-])(" + "|".join(re.escape(n) for n in names) + r")(?![\w-]|\.[a-z])"
+        )
+
+    def resolve(self, org: str) -> str:
+        """Canonical name for an organisation as written; unknown ones pass through tidied."""
+        org = org.strip(" .,;:'\"’")
+        if org in self.canonical:
+            return self.canonical[org]
+        low = org.lower()
+        if low in self.folded:
+            return self.folded[low]
+        for suffix in (" inc", " inc.", " ltd", " llc", " corp", " corporation", " labs", " engineering", " sre"):
+            if low.endswith(suffix) and low[: -len(suffix)] in self.folded:
+                return self.folded[low[: -len(suffix)]]
+        return org
+
+    def affiliations(self, text: str) -> list[Affiliation]:
+        """Speaker affiliations written as "Name (Company)", "Name from Company", "Name, Company", "Name @Company"."""
+        out: list[Affiliation] = []
+        for pat in AFFILIATION_PATTERNS:
+            for m in pat.finditer(text):
+                org = m.group("org").strip()
+                first = org.split()[0] if org.split() else ""
+                if not org or first in NOT_ORGS or len(org) < 2:
+                    continue
+                resolved = self.resolve(org)
+                if resolved == org and resolved not in self.canonical:
+                    # Unknown organisation: only trust tight forms, and a name-like org.
+                    if pat is AFFILIATION_PATTERNS[1] or len(org.split()) > 4:
+                        continue
+                out.append(Affiliation(m.group("name").strip(), resolved))
+        return out
+
+    def tag(
+        self, title: str, blocks: list[str], speakers: list[tuple[str, str]] = (), *, subject: str = ""
+    ) -> dict[str, CompanyHit]:
+        """Score companies for one talk: title, body blocks, (speaker, affiliation) pairs.
+
+        `subject` is the company a paragraph-per-talk section was found to open with.
+        """
+        hits: dict[str, CompanyHit] = {}
+
+        def hit(name: str) -> CompanyHit:
+            return hits.setdefault(name, CompanyHit(name))
+
+        if subject:
+            hit(subject).add(3.0, f"the talk's paragraph opens with {subject!r}")
+
+        for speaker, org in speakers:
+            if org:
+                name = self.resolve(org)
+                hit(name).add(4.0, f"affiliation of {speaker or 'a speaker'}: {org!r}")
+        texts = ([("title", title)] if title else []) + [
+            ("first paragraph" if i == 0 else "body", b) for i, b in enumerate(blocks)
+        ]
+        for place, text in texts:
+            for aff in self.affiliations(text):
+                hit(aff.organisation).add(4.0, f"affiliation {aff.speaker} / {aff.organisation!r} in {place}")
+            for si, sent in enumerate(sentences(text) if place != "title" else [text]):
+                sponsor = bool(SPONSOR.search(sent))
+                for m in self.pattern.finditer(sent):
+                    alias = m.group(1)
+                    name = self.canonical[alias]
+                    before, after = sent[: m.start()], sent[m.end():]
+                    if PASSING_BEFORE.search(before) or PASSING_AFTER.search(after) or sponsor:
+                        hit(name).add(0.0, f"passing mention {alias!r}: {sent[:160]}")
+                        continue
+                    opening = not before.strip(" \"'“(") or before.strip() in ("At", "The", "At the")
+                    cue = bool(SUBJECT_AFTER.search(after) or SUBJECT_BEFORE.search(before)) or (
+                        opening and alias not in self.weak
+                    )
+                    if alias in self.weak and not cue:
+                        continue
+                    if place == "title":
+                        score = 3.0
+                    elif place == "first paragraph" and si == 0:
+                        score = 1.5
+                    else:
+                        score = 0.8
+                    if cue:
+                        score += 1.5
+                    hit(name).add(score, f"{alias!r} in {place}: {sent[:160]}")
+        return {n: h for n, h in hits.items() if h.score >= self.threshold}

@@ -1,0 +1,86 @@
+"""Writing the Whoosh index: incremental, by page, safe under a concurrent reader.
+
+Whoosh commits by writing new segment files and then a new table of contents, so a searcher
+that is open keeps its generation and a `kill -9` mid-commit leaves the last committed one.
+A second writer waits a bounded time for the lock, then says clearly who holds it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+
+from srefind.errors import DataDirError, IndexLockedError
+
+from .schema import build_schema
+
+INDEX_NAME = "talks"
+
+
+def open_index(path: Path, *, create: bool = False):
+    """Open the index at `path`; create it when asked and missing. Clear errors otherwise."""
+    try:
+        if whoosh_index.exists_in(str(path), indexname=INDEX_NAME):
+            return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+    except (OSError, EOFError, ValueError) as exc:
+        raise DataDirError(f"index at {path} cannot be opened ({exc}); rerun `srefind crawl` to rebuild it") from None
+    if not create:
+        raise DataDirError(f"no index at {path}: run `srefind crawl` first")
+    path.mkdir(parents=True, exist_ok=True)
+    return whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
+
+
+def index_exists(path: Path) -> bool:
+    return path.is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
+
+
+def _document(entry: dict) -> dict:
+    tags = " ".join(entry.get("companies", []) + [t.replace("-", " ") for t in entry.get("topics", [])])
+    return {
+        "id": entry["id"],
+        "url": entry["url"],
+        "page_url": entry["page_url"],
+        "title": entry.get("title", ""),
+        "speakers": ", ".join(entry.get("speakers", [])),
+        "tags": tags,
+        "summary": entry.get("summary", ""),
+        "spell": " ".join([entry.get("title", ""), tags, " ".join(entry.get("speakers", [])), entry.get("summary", "")]),
+        "company": ",".join(entry.get("companies", [])),
+        "topic": ",".join(entry.get("topics", [])),
+        "conference": entry.get("conference") or "",
+        "speaker": ",".join(s.replace(",", " ") for s in entry.get("speakers", [])),
+        "site": entry.get("site", ""),
+        "year": int(entry["year"]) if entry.get("year") else 0,
+        "date": entry.get("date") or "",
+        "data": json.dumps(entry),
+    }
+
+
+def apply_changes(path: Path, changes: Iterable[tuple[str, list[dict]]], *, timeout: float = 30.0) -> int:
+    """Replace the entries of each changed page (delete by page_url, add its entries); one commit.
+
+    Returns how many pages were written. Pages not named are not touched.
+    """
+    ix = open_index(path, create=True)
+    try:
+        writer = ix.writer(timeout=timeout, delay=0.25)
+    except LockError:
+        raise IndexLockedError(
+            f"the index at {path} is locked by another writer (a crawl still running?); try again when it ends"
+        ) from None
+    n = 0
+    try:
+        for page_url, entries in changes:
+            writer.delete_by_term("page_url", page_url)
+            for entry in entries:
+                writer.update_document(**_document(entry))
+            n += 1
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    return n

@@ -1,0 +1,159 @@
+"""The tagging pipeline: Page -> talk entries with companies, topics, conference, year, speakers.
+
+Steps, each in its own module: conference and year (conference.py), relevance, segmentation
+into talks (segment.py), then per talk: speakers and affiliations and companies
+(companies.py), topics (topics.py). Every tag keeps its evidence so `srefind tag` can show why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from srefind.models import Page, TalkEntry, entry_id
+
+from .companies import CompanyTagger
+from .conference import ConferenceGuess, guess_conference
+from .lexicon import load_companies, load_topics
+from .segment import Section, segment
+from .text import sentences, words
+
+MIN_WORDS = 25
+SUMMARY_CHARS = 6000
+TITLE_SUFFIX = re.compile(r"\s+[|·•–—-]\s+[^|·•–—-]{2,60}$")
+SPEAKER_SPLIT = re.compile(r"\s+(?:—|–|-{1,2}|\bby\b)\s+(?=[A-Z])")
+LEAD = re.compile(r"^[\s\W]*(?:At\s+|The\s+)?(?P<subject>[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3})")
+
+
+@dataclass
+class PageAnalysis:
+    page_url: str
+    relevant: bool
+    reason: str
+    page_type: str
+    split: str = "none"
+    conference: ConferenceGuess = field(default_factory=ConferenceGuess)
+    entries: list[TalkEntry] = field(default_factory=list)
+
+
+class Tagger:
+    """Built once (it compiles the gazetteer and taxonomy), then `analyze` many pages."""
+
+    def __init__(self, lexicon_dir: str | Path | None = None) -> None:
+        self.companies = CompanyTagger(load_companies(extra_dir=lexicon_dir))
+        from .topics import TopicTagger  # after lexicon, so a bad topics file names itself
+
+        self.topics = TopicTagger(load_topics(extra_dir=lexicon_dir))
+
+    # -- relevance ----------------------------------------------------------------
+    def _relevance(self, page: Page, conf: ConferenceGuess) -> tuple[bool, str]:
+        if page.page_type in ("listing", "program", "page"):
+            return False, f"{page.page_type} page"
+        if len(words(page.text)) < MIN_WORDS and page.page_type != "talk":
+            return False, "too little text"
+        head = " ".join([page.url, page.title, page.talk_title, page.conference_hint]).lower()
+        if "srecon" in head.replace(" ", "") or "sre con" in head:
+            return True, "SREcon named in URL, title or conference field"
+        lead = " ".join(b.text for b in page.blocks[:4] if b.kind == "text").lower().replace(" ", "")
+        if "srecon" in lead:
+            return True, "SREcon named in the opening paragraphs"
+        if conf.mentions >= 2:
+            return True, f"SREcon named {conf.mentions} times"
+        return False, "not about an SREcon talk"
+
+    # -- segmentation helpers -------------------------------------------------------
+    def _introduces(self, paragraph: str) -> str | None:
+        """The company or speaker a paragraph opens with, if it opens with one."""
+        m = LEAD.match(paragraph)
+        if not m:
+            return None
+        head = m.group("subject")
+        for n in range(len(head.split()), 0, -1):
+            cand = " ".join(head.split()[:n])
+            resolved = self.companies.resolve(cand)
+            if resolved != cand or cand in self.companies.canonical:
+                return resolved
+        affs = self.companies.affiliations(sentences(paragraph)[0] if paragraph else "")
+        return affs[0].organisation if affs else None
+
+    def _section_title(self, page: Page, section: Section, split: str) -> tuple[str, list[tuple[str, str]]]:
+        """A talk's title and the (speaker, affiliation) pairs its heading names."""
+        if split == "single":
+            title = page.talk_title or TITLE_SUFFIX.sub("", page.title) or section.heading
+            return title, [(p.name, p.affiliation) for p in page.speakers]
+        if split == "headings":
+            parts = SPEAKER_SPLIT.split(section.heading, maxsplit=1)
+            title = parts[0].strip(" :")
+            people: list[tuple[str, str]] = []
+            if len(parts) == 2:
+                for aff in self.companies.affiliations(parts[1]):
+                    people.append((aff.speaker, aff.organisation))
+                if not people:
+                    people = [(n.strip(), "") for n in re.split(r",|&|\band\b", parts[1]) if n.strip()]
+            return title, people
+        first = sentences(section.blocks[0])[0] if section.blocks else ""
+        title = first if len(first) <= 110 else first[:107].rsplit(" ", 1)[0] + "…"
+        return title, []
+
+    # -- the pipeline --------------------------------------------------------------
+    def analyze(self, page: Page) -> PageAnalysis:
+        conf = guess_conference(page.url, page.title + " " + page.talk_title, page.text, page.conference_hint)
+        relevant, reason = self._relevance(page, conf)
+        result = PageAnalysis(page.url, relevant, reason, page.page_type, conference=conf)
+        if not relevant:
+            return result
+        if page.page_type == "talk":
+            sections, split = [Section(heading=page.talk_title, blocks=[b.text for b in page.blocks if b.kind == "text"])], "single"
+        else:
+            sections, split = segment(page.blocks, self._introduces)
+        result.split = split
+        many = len(sections) > 1
+        for n, section in enumerate(sections, 1):
+            title, people = self._section_title(page, section, split)
+            if not section.blocks and not title:
+                continue
+            url = page.url
+            if many:
+                url = f"{page.url}#{section.anchor or _text_fragment(section, n)}"
+            companies = self.companies.tag(
+                title if split != "paragraphs" else "", section.blocks, people, subject=section.subject
+            )
+            topics = self.topics.tag(title if split != "paragraphs" else "", section.blocks)
+            speakers = [name for name, _ in people if name]
+            for block in section.blocks[:1]:
+                for aff in self.companies.affiliations(block):
+                    if aff.speaker not in speakers:
+                        speakers.append(aff.speaker)
+            evidence = {f"company:{c}": h.evidence for c, h in companies.items()}
+            evidence.update({f"topic:{t}": h.evidence for t, h in topics.items()})
+            if conf.conference or conf.year:
+                evidence["conference"] = [conf.evidence]
+            result.entries.append(
+                TalkEntry(
+                    id=entry_id(url),
+                    url=url,
+                    page_url=page.url,
+                    title=title or page.title,
+                    speakers=speakers,
+                    companies=sorted(companies, key=lambda c: -companies[c].score),
+                    topics=sorted(topics, key=lambda t: -topics[t].score),
+                    conference=conf.conference,
+                    year=conf.year,
+                    date=page.date,
+                    summary="\n".join(section.blocks)[:SUMMARY_CHARS],
+                    site=page.site,
+                    evidence=evidence,
+                )
+            )
+        if not result.entries:
+            result.relevant, result.reason = False, "no talk found in the text"
+        return result
+
+
+def _text_fragment(section: Section, n: int) -> str:
+    """A URL text fragment (`#:~:text=`) for sections without an element id: browsers scroll to it."""
+    first = section.blocks[0] if section.blocks else ""
+    lead = " ".join(first.split()[:5])
+    return f":~:text={quote(lead, safe='')}" if lead else f"talk-{n}"

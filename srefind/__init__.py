@@ -1,0 +1,3 @@
+"""srefind: a search engine for what was said at SREcon."""
+
+__version__ = "0.1.0"

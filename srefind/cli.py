@@ -1,0 +1,334 @@
+"""The `srefind` command line: tables for people, `--json` for scripts, one-line errors.
+
+Exit codes: 0 ok, 1 finished with page errors (or a runtime error), 2 configuration or usage
+error, 75 another crawl holds the data dir (EX_TEMPFAIL).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .config import existing_data_dir, load_config, resolve_data_dir
+from .errors import SrefindError
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+class Group(click.Group):
+    """Turns every SrefindError into one line on stderr and its exit code: never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SrefindError as exc:
+            click.echo(f"srefind: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("srefind: interrupted", err=True)
+            sys.exit(130)
+        except OSError as exc:
+            click.echo(f"srefind: error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), err=True)
+            sys.exit(1)
+
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False), default=None,
+    help="Where srefind keeps its crawl state and index (default: $SREFIND_DATA_DIR, else the per-user data dir).",
+)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="srefind")
+def main() -> None:
+    """srefind: search what was said at SREcon."""
+
+
+def _progress_printer(enabled: bool):
+    """A live status line (pages, pages/s, queue) when stderr is a terminal."""
+    if not enabled or not err.is_terminal:
+        return None, None
+    from rich.live import Live
+    from rich.text import Text
+
+    live = Live(Text(""), console=err, refresh_per_second=8, transient=True)
+
+    def update(stats, queued: int) -> None:
+        rate = stats.fetched / max(1e-6, time.monotonic() - update.start)
+        live.update(Text(f"crawling: {stats.fetched} fetched · {rate:.1f} pages/s · {queued} queued · "
+                         f"{stats.entries} talk entries · {sum(stats.errors.values())} errors"))
+
+    update.start = time.monotonic()
+    return live, update
+
+
+def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, delay: float | None,
+           as_json: bool, command: str, requeue: bool) -> None:
+    from .pipeline import run_crawl
+
+    cfg = load_config(config)
+    if delay is not None:
+        if delay < 0:
+            raise click.BadParameter("must be >= 0", param_hint="--delay")
+        cfg.delay = delay
+    path = resolve_data_dir(data_dir)
+    seed_list = list(seeds) or cfg.seeds
+    if not seed_list and not requeue:
+        raise SrefindError("no seeds: pass SEED_URL arguments or set [crawl] seeds in the config")
+    live, update = _progress_printer(not as_json)
+    if live:
+        live.start()
+    try:
+        stats = run_crawl(cfg, path, seed_list, command=command, on_progress=update, requeue=requeue)
+    finally:
+        if live:
+            live.stop()
+    report = stats.to_dict()
+    report["data_dir"] = str(path)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        table = Table(title=f"{command} finished in {report['seconds']} s", show_header=False)
+        for key in ("fetched", "new", "changed", "unchanged", "gone", "duplicates", "not_html", "robots_skipped",
+                    "off_scope_links", "trap_skipped", "entries", "indexed_pages", "pages_per_second"):
+            table.add_row(key.replace("_", " "), str(report[key]))
+        for kind, n in sorted(report["errors"].items()):
+            table.add_row(f"errors: {kind}", str(n))
+        table.add_row("data dir", str(path))
+        out.print(table)
+    if stats.errors:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("seeds", nargs=-1)
+@click.option("--config", type=click.Path(dir_okay=False), default=None, help="A TOML config file (default: the shipped one).")
+@data_dir_option
+@click.option("--delay", type=float, default=None, help="Seconds between requests to one origin (overrides the config).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def crawl(seeds, config, data_dir, delay, as_json) -> None:
+    """Crawl from SEED_URLs (default: the config's seeds), then tag and index."""
+    _crawl(seeds, config, data_dir, delay, as_json, "crawl", requeue=False)
+
+
+@main.command()
+@click.option("--config", type=click.Path(dir_okay=False), default=None)
+@data_dir_option
+@click.option("--delay", type=float, default=None, help="Seconds between requests to one origin.")
+@click.option("--json", "as_json", is_flag=True)
+def recrawl(config, data_dir, delay, as_json) -> None:
+    """The nightly job: revisit every known URL with conditional GETs and pick up new pages."""
+    existing_data_dir(data_dir)
+    _crawl((), config, data_dir, delay, as_json, "recrawl", requeue=True)
+
+
+def _parse_facets(pairs: tuple[str, ...]) -> dict[str, list[str]]:
+    from srefind.index.schema import FACETS
+
+    filters: dict[str, list[str]] = {}
+    for pair in pairs:
+        field, sep, value = pair.partition("=")
+        if not sep or field not in FACETS or not value:
+            raise click.BadParameter(f"{pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(FACETS)}",
+                                     param_hint="--facet")
+        filters.setdefault(field, []).append(value)
+    return filters
+
+
+def _engine(data_dir: str | None):
+    from srefind.index.search import SearchEngine
+
+    from .pipeline import DataPaths
+
+    paths = DataPaths(existing_data_dir(data_dir))
+    return SearchEngine(paths.index, paths.lexicon)
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--facet", "facets", multiple=True, metavar="FIELD=VALUE", help="Filter; repeat for OR within a field.")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1, 10_000), default=1)
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+def search(query, facets, limit, page, sort, as_json, data_dir) -> None:
+    """Search talks: free text, "phrases", AND/OR/NOT, company:uber topic:tracing year:2017..2019."""
+    engine = _engine(data_dir)
+    resp = engine.search(" ".join(query), _parse_facets(facets), sort=sort, page=page, per_page=limit, facet_limit=10)
+    if as_json:
+        click.echo(json.dumps(resp.to_json(), indent=2, ensure_ascii=False))
+        return
+    import html
+    import re
+
+    for notice in resp.notices:
+        err.print(f"[yellow]note:[/] {notice}")
+    if resp.did_you_mean:
+        err.print(f"did you mean: [bold]{resp.did_you_mean}[/]?")
+    table = Table(title=f"{resp.total} talks · {resp.took_ms:.0f} ms", show_lines=False)
+    for col in ("title", "conference", "year", "companies", "topics", "url"):
+        table.add_column(col, overflow="fold")
+    for h in resp.results:
+        table.add_row(h.title, h.conference or "-", str(h.year or "-"), ", ".join(h.companies),
+                      ", ".join(h.topics), h.url)
+    out.print(table)
+    for f in ("company", "topic", "conference", "year"):
+        rows = resp.facets.get(f, [])[:6]
+        if rows:
+            out.print(f"[bold]{f}[/]: " + " · ".join(f"{r.value} ({r.count})" for r in rows))
+    _ = (html, re)
+
+
+@main.command()
+@click.argument("field", type=click.Choice(["company", "topic", "conference", "year", "speaker", "site"]))
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+def facets(field, as_json, data_dir) -> None:
+    """List the values of a facet with their talk counts."""
+    engine = _engine(data_dir)
+    rows = engine.search("", {}, per_page=1).facets.get(field, [])
+    if as_json:
+        click.echo(json.dumps([{"value": r.value, "count": r.count} for r in rows], indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"{field}: {len(rows)} values")
+    table.add_column(field)
+    table.add_column("talks", justify="right")
+    for r in rows:
+        table.add_row(r.value, str(r.count))
+    out.print(table)
+
+
+@main.command()
+@data_dir_option
+def export(data_dir) -> None:
+    """Every indexed talk entry, one JSON object per line."""
+    from srefind.crawler.state import CrawlState
+
+    from .pipeline import DataPaths
+
+    paths = DataPaths(existing_data_dir(data_dir))
+    state = CrawlState(paths.state)
+    try:
+        for entry in state.all_entries():
+            entry.pop("evidence", None)
+            click.echo(json.dumps(entry, ensure_ascii=False))
+    finally:
+        state.close()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+def status(as_json, data_dir) -> None:
+    """What the data dir holds: entries, pages, the last runs."""
+    from srefind.crawler.state import CrawlState
+
+    from .pipeline import DataPaths
+
+    paths = DataPaths(existing_data_dir(data_dir))
+    state = CrawlState(paths.state)
+    try:
+        db = state.db
+        info = {
+            "data_dir": str(paths.root),
+            "entries": db.execute("SELECT COUNT(*) FROM entries").fetchone()[0],
+            "pages_indexed": db.execute("SELECT COUNT(*) FROM pages WHERE relevant=1").fetchone()[0],
+            "urls": dict(db.execute("SELECT state, COUNT(*) FROM urls GROUP BY state").fetchall()),
+            "runs": state.runs(5),
+        }
+    finally:
+        state.close()
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    out.print(f"data dir: {info['data_dir']}\ntalk entries: {info['entries']} from {info['pages_indexed']} pages")
+    out.print("urls: " + ", ".join(f"{k} {v}" for k, v in sorted(info["urls"].items())))
+    table = Table(title="last runs")
+    for col in ("id", "command", "started", "seconds", "ok", "fetched", "errors"):
+        table.add_column(col)
+    for r in info["runs"]:
+        secs = f"{r['finished'] - r['started']:.1f}" if r["finished"] else "-"
+        table.add_row(str(r["id"]), r["command"], time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["started"])),
+                      secs, {None: "running/killed", True: "yes", False: "no"}[r["ok"]],
+                      str(r["stats"].get("fetched", "-")), str(r["stats"].get("error_total", "-")))
+    out.print(table)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@data_dir_option
+def serve(host, port, data_dir) -> None:
+    """Serve the search UI and JSON API (waitress, a production WSGI server)."""
+    from .pipeline import DataPaths
+
+    paths = DataPaths(existing_data_dir(data_dir))
+    _serve(paths.root, host, port)
+
+
+def _serve(data_dir: Path, host: str, port: int) -> None:
+    import waitress
+
+    from srefind.web.app import create_app
+
+    app = create_app(data_dir)
+    click.echo(f"srefind: serving http://{host}:{port}/ (Ctrl-C to stop)")
+    try:
+        waitress.serve(app, host=host, port=port, threads=4, _quiet=True)
+    except OSError as exc:
+        raise SrefindError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@data_dir_option
+@click.option("--no-serve", is_flag=True, help="Crawl and index the demo, then exit.")
+def demo(host, port, data_dir, no_serve) -> None:
+    """Serve the bundled demo site, crawl it over HTTP, tag, index, then serve the search UI."""
+    from .pipeline import run_crawl
+    from .sites import demo_root, serve_sites
+
+    path = Path(data_dir) if data_dir else resolve_data_dir(None) / "demo"
+    _fresh_demo_dir(path)
+    cfg = load_config(None)
+    cfg.delay = 0.0
+    with serve_sites(demo_root()) as bases:
+        click.echo("srefind: demo sites on " + ", ".join(bases.values()))
+        cfg.seeds = list(bases.values())
+        live, update = _progress_printer(True)
+        if live:
+            live.start()
+        try:
+            stats = run_crawl(cfg, path, cfg.seeds, command="demo", on_progress=update, requeue=True)
+        finally:
+            if live:
+                live.stop()
+    click.echo(f"srefind: crawled {stats.fetched} URLs, {stats.entries} talk entries indexed into {path}")
+    if not no_serve:
+        _serve(path, host, port)
+
+
+def _fresh_demo_dir(path: Path) -> None:
+    """The demo's sites get new ports each run, so its data dir starts empty (only a demo dir is wiped)."""
+    import shutil
+
+    marker = path / ".srefind-demo"
+    if path.exists() and any(path.iterdir()):
+        if not marker.exists():
+            raise SrefindError(f"{path} is not empty and is not a demo data dir; pass another --data-dir")
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
+
+if __name__ == "__main__":
+    main()

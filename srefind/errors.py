@@ -1,0 +1,25 @@
+"""Errors a user can act on. The CLI prints their message on one line and exits non-zero."""
+
+
+class SrefindError(Exception):
+    """Base class: an error with a message meant for the person at the terminal."""
+
+    exit_code = 1
+
+
+class ConfigError(SrefindError):
+    """A configuration file is missing or malformed; the message names file and line."""
+
+    exit_code = 2
+
+
+class DataDirError(SrefindError):
+    """The data dir is missing, empty or holds no index yet."""
+
+    exit_code = 2
+
+
+class IndexLockedError(SrefindError):
+    """Another process holds the index or the crawl lock."""
+
+    exit_code = 75

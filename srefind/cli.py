@@ -79,7 +79,7 @@ def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, del
             raise click.BadParameter("must be >= 0", param_hint="--delay")
         cfg.delay = delay
     path = resolve_data_dir(data_dir)
-    seed_list = list(seeds) or cfg.seeds
+    seed_list = list(seeds) if (seeds or requeue) else cfg.seeds
     if not seed_list and not requeue:
         raise SrefindError("no seeds: pass SEED_URL arguments or set [crawl] seeds in the config")
     live, update = _progress_printer(not as_json)

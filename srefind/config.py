@@ -7,6 +7,7 @@ which we pass on so a user can fix their file.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -83,8 +84,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> CrawlConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        where = f"{name}:{line}" if line else name
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        where = f"{name}:{m.group(1)}" if m else name
         raise ConfigError(f"{where}: malformed TOML: {exc}") from None
     cfg = CrawlConfig()
     for section in data:

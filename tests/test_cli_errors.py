@@ -1,0 +1,85 @@
+"""Bad input gets one clear line on stderr and a non-zero exit: never a traceback."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from conftest import run_cli
+
+
+def assert_one_line_error(proc, *needles: str, code: int | None = None) -> None:
+    assert proc.returncode != 0
+    if code is not None:
+        assert proc.returncode == code
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1, proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_seed(tmp_path):
+    port = free_port()  # nothing listens there
+    proc = run_cli("crawl", f"http://127.0.0.1:{port}/", "--data-dir", str(tmp_path / "d"), "--delay", "0", "--json")
+    assert_one_line_error(proc, "cannot reach", f"127.0.0.1:{port}")
+
+
+def test_a_seed_that_is_not_a_url(tmp_path):
+    proc = run_cli("crawl", "ftp://example.org/", "--data-dir", str(tmp_path / "d"))
+    assert_one_line_error(proc, "not an http(s) URL")
+
+
+@pytest.mark.parametrize("command", [["search", "tracing"], ["export"], ["status"], ["facets", "company"], ["recrawl"]])
+def test_missing_data_dir(tmp_path, command):
+    proc = run_cli(*command, "--data-dir", str(tmp_path / "nowhere"))
+    assert_one_line_error(proc, "does not exist", code=2)
+
+
+def test_empty_data_dir_means_search_before_any_crawl(tmp_path):
+    proc = run_cli("search", "tracing", "--data-dir", str(tmp_path))
+    assert_one_line_error(proc, "no index", "srefind crawl", code=2)
+
+
+def test_data_dir_from_the_environment(tmp_path):
+    proc = run_cli("search", "x", env={"SREFIND_DATA_DIR": str(tmp_path / "env-dir")})
+    assert_one_line_error(proc, str(tmp_path / "env-dir"))
+
+
+def test_malformed_config_names_file_and_line(tmp_path):
+    cfg = tmp_path / "srefind.toml"
+    cfg.write_text('[crawl]\nseeds = ["http://127.0.0.1:1/"]\ndelay = = 3\n')
+    proc = run_cli("crawl", "--config", str(cfg), "--data-dir", str(tmp_path / "d"))
+    assert_one_line_error(proc, f"{cfg}:3", code=2)
+
+
+def test_config_with_a_wrong_type_names_the_line(tmp_path):
+    cfg = tmp_path / "srefind.toml"
+    cfg.write_text('[crawl]\nseeds = ["http://127.0.0.1:1/"]\n\nworkers = "many"\n')
+    proc = run_cli("crawl", "--config", str(cfg), "--data-dir", str(tmp_path / "d"))
+    assert_one_line_error(proc, f"{cfg}:4", "workers", code=2)
+
+
+def test_missing_config_file(tmp_path):
+    proc = run_cli("crawl", "--config", str(tmp_path / "nope.toml"), "--data-dir", str(tmp_path / "d"))
+    assert_one_line_error(proc, "not found", code=2)
+
+
+def test_bad_facet_argument(demo_data):
+    proc = run_cli("search", "x", "--facet", "colour=blue", "--data-dir", str(demo_data))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "FIELD=VALUE" in proc.stderr
+
+
+def test_hostile_queries_never_fail(demo_data):
+    for q in ['"unbalanced', "AND", "(((", "x" * 10_000, "tracing\x01\x07 kafka", "company:", "year:abc..", "*"]:
+        proc = run_cli("search", q, "--json", "--data-dir", str(demo_data))
+        assert proc.returncode == 0, (q, proc.stderr)
+        assert "Traceback" not in proc.stderr

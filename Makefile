@@ -10,11 +10,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# setuptools warns at length about the data folders inside the package; the log keeps it all.
+PIPLOG := $(VENV)/pip-install.log
+
 install: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	@echo "installing srefind into $(VENV) (log: $(PIPLOG))"
+	@$(BIN)/pip install -q -e . >$(PIPLOG) 2>&1 || (cat $(PIPLOG); exit 1)
 
 install-test: $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+	@echo "installing srefind[test] into $(VENV) (log: $(PIPLOG))"
+	@$(BIN)/pip install -q -e '.[test]' >$(PIPLOG) 2>&1 || (cat $(PIPLOG); exit 1)
 
 demo: install
 	$(BIN)/srefind demo --port $(PORT)

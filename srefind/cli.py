@@ -317,6 +317,46 @@ def demo(host, port, data_dir, no_serve) -> None:
         _serve(path, host, port)
 
 
+@main.command(name="eval")
+@click.option("--shared", type=click.Path(file_okay=False), default="../shared", show_default=True,
+              help="The shared folder with corpus/, tools/ and eval/.")
+@click.option("--floors", type=click.Path(dir_okay=False), default=None,
+              help="A JSON file of floors; exit 1 when a figure falls below its floor.")
+@click.option("--fail-rate", type=float, default=0.0, help="Share of requests the fixture web answers 503.")
+@click.option("--max-rps", type=float, default=0.0, help="Requests per second per site before 429s.")
+@click.option("--details", is_flag=True, help="Also print what was missed and mis-tagged.")
+@click.option("--json", "as_json", is_flag=True)
+def eval_(shared, floors, fail_rate, max_rps, details, as_json) -> None:
+    """Crawl the labelled corpus over HTTP and score coverage, tags and ranking."""
+    from .evaluation import check_floors, evaluate
+
+    report = evaluate(Path(shared), fail_rate=fail_rate, max_rps=max_rps)
+    bad = []
+    if floors:
+        try:
+            floor_values = json.loads(Path(floors).read_text())
+        except (OSError, ValueError) as exc:
+            raise SrefindError(f"{floors}: cannot read floors ({exc})") from None
+        bad = check_floors(report.figures, floor_values)
+    if as_json:
+        click.echo(json.dumps({"figures": report.figures, **({"details": report.details} if details else {}),
+                               "below_floor": bad}, indent=2))
+    else:
+        table = Table(title=f"srefind eval ({report.details.get('seconds')} s)")
+        table.add_column("figure")
+        table.add_column("value", justify="right")
+        table.add_column("floor", justify="right")
+        fl = json.loads(Path(floors).read_text()) if floors else {}
+        for k, v in report.figures.items():
+            table.add_row(k, str(v), str(fl.get(k, "")))
+        out.print(table)
+        if details:
+            out.print_json(json.dumps(report.details))
+    if bad:
+        click.echo("srefind: error: below the floor: " + "; ".join(bad), err=True)
+        sys.exit(1)
+
+
 def _fresh_demo_dir(path: Path) -> None:
     """The demo's sites get new ports each run, so its data dir starts empty (only a demo dir is wiped)."""
     import shutil

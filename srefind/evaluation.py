@@ -1,0 +1,334 @@
+"""Measure srefind against the labelled corpus: crawl coverage, tag quality, ranking quality.
+
+Serves `shared/corpus` through `shared/tools/fixture_web.py` (real HTTP on loopback), crawls
+every site from its base URL into a scratch data dir, then scores what was indexed against
+`shared/eval/gold-dev*.jsonl` and `queries-dev.jsonl`. One table for people, `--json` for CI,
+and a floors file (a ratchet: figures may rise, never fall).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from protego import Protego
+
+from .config import load_config
+from .errors import SrefindError
+
+CORE_KINDS = ("writeup", "talk")
+
+
+def _free_block(n: int) -> int:
+    """A base port with `n` free ports after it (fixture_web counts ports up from --port)."""
+    for _ in range(50):
+        base = random.randint(20000, 60000 - n)
+        socks = []
+        try:
+            for i in range(n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", base + i))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise SrefindError("no free block of loopback ports for the fixture web")
+
+
+@contextlib.contextmanager
+def fixture_web(shared: Path, *, generation: int = 1, fail_rate: float = 0.0, max_rps: float = 0.0,
+                log: Path | None = None, latency_ms: float = 0.0) -> Iterator[dict[str, str]]:
+    """Run shared/tools/fixture_web.py; yields {site: base_url}."""
+    tool = shared / "tools" / "fixture_web.py"
+    if not tool.exists():
+        raise SrefindError(f"{tool} not found: pass --shared pointing at the shared folder")
+    n = sum(1 for p in (shared / "corpus" / "sites").iterdir() if p.is_dir())
+    with tempfile.TemporaryDirectory() as tmp:
+        ready = Path(tmp) / "ready.json"
+        args = [sys.executable, str(tool), "--port", str(_free_block(n)), "--generation", str(generation),
+                "--ready", str(ready)]
+        if fail_rate:
+            args += ["--fail-rate", str(fail_rate)]
+        if max_rps:
+            args += ["--max-rps", str(max_rps)]
+        if latency_ms:
+            args += ["--latency-ms", str(latency_ms)]
+        if log:
+            args += ["--log", str(log)]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 20
+            while not ready.exists():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SrefindError(f"fixture web did not start: {proc.stderr.read().decode()[-300:]}")
+                time.sleep(0.05)
+            yield json.loads(ready.read_text())
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def load_gold(shared: Path) -> dict[tuple[str, str], dict]:
+    gold = {}
+    for f in sorted((shared / "eval").glob("gold-dev*.jsonl")):
+        for line in f.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                gold[(row["site"], row["path"])] = row
+    return gold
+
+
+def held_back_gen1(shared: Path) -> set[tuple[str, str]]:
+    """Pages the fixture web answers 404 in generation 1 (they appear in generation 2)."""
+    sys.path.insert(0, str(shared / "tools"))
+    try:
+        import fixture_web as fw  # type: ignore
+    finally:
+        sys.path.pop(0)
+    out = set()
+    sites = shared / "corpus" / "sites"
+    for site_dir in sites.iterdir():
+        if not site_dir.is_dir():
+            continue
+        site = fw.Site(site_dir.name, site_dir, 1)
+        for f in site_dir.rglob("index.html"):
+            rel = str(f.relative_to(site_dir))
+            if site.held_back(rel):
+                path = "/" + rel[: -len("index.html")]
+                out.add((site_dir.name, path))
+    return out
+
+
+def locate(url: str, bases: dict[str, str]) -> tuple[str, str] | None:
+    for site, base in bases.items():
+        if url.startswith(base):
+            path = "/" + url[len(base):]
+            return site, urlsplit(path).path
+    return None
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+@dataclass
+class Report:
+    figures: dict[str, float] = field(default_factory=dict)
+    details: dict[str, object] = field(default_factory=dict)
+
+
+def crawl_corpus(shared: Path, data_dir: Path, **web) -> tuple[dict[str, str], object, Path]:
+    from .pipeline import run_crawl
+
+    log = data_dir.parent / f"{data_dir.name}-access.jsonl"
+    cfg = load_config(None)
+    cfg.delay = 0.0
+    cfg.backoff_base = 0.2
+    with fixture_web(shared, log=log, **web) as bases:
+        stats = run_crawl(cfg, data_dir, list(bases.values()))
+    return bases, stats, log
+
+
+def entries_by_page(data_dir: Path, bases: dict[str, str]) -> dict[tuple[str, str], list[dict]]:
+    from .crawler.state import CrawlState
+    from .pipeline import DataPaths
+
+    state = CrawlState(DataPaths(data_dir).state)
+    try:
+        pages: dict[tuple[str, str], list[dict]] = {}
+        for e in state.all_entries():
+            key = locate(e["page_url"], bases)
+            if key:
+                pages.setdefault(key, []).append(e)
+        return pages
+    finally:
+        state.close()
+
+
+def index_fingerprint(pages: dict) -> str:
+    """A digest of what was indexed (entry ids and tags), to compare crawls of the same web."""
+    import hashlib
+
+    rows = sorted(
+        json.dumps([e["id"], e["title"], sorted(e["companies"]), sorted(e["topics"]), e["conference"], e["year"]])
+        for entries in pages.values() for e in entries
+    )
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+
+
+def score_crawl(shared: Path, gold: dict, held: set, pages: dict, bases: dict, log: Path, data_dir: Path) -> Report:
+    rep = Report()
+    present = {k: g for k, g in gold.items() if k not in held}
+    core = [k for k, g in present.items() if g["kind"] in CORE_KINDS and g["srecon"]]
+    missing = sorted(f"{s}{p}" for s, p in core if (s, p) not in pages)
+    wrong = sorted(f"{s}{p}" for (s, p), g in present.items() if g["kind"] in ("offtopic", "listing") and (s, p) in pages)
+    rep.figures["crawl_coverage"] = round((len(core) - len(missing)) / max(1, len(core)), 4)
+    rep.figures["crawl_wrongly_indexed"] = len(wrong)
+    # robots.txt: every request checked against the site's own rules.
+    robots = {}
+    for site in bases:
+        f = shared / "corpus" / "sites" / site / "robots.txt"
+        robots[site] = Protego.parse(f.read_text()) if f.exists() else None
+    disallowed, total = 0, 0
+    for line in log.read_text().splitlines() if log.exists() else []:
+        rec = json.loads(line)
+        total += 1
+        rules = robots.get(rec["site"])
+        if rules is not None and not rules.can_fetch(bases[rec["site"]].rstrip("/") + rec["path"], "srefind"):
+            disallowed += 1
+    from .crawler.state import CrawlState
+    from .pipeline import DataPaths
+
+    state = CrawlState(DataPaths(data_dir).state)
+    try:
+        fetched = [r[0] for r in state.db.execute("SELECT url FROM urls WHERE http_status IS NOT NULL")]
+        external = state.db.execute("SELECT COUNT(*) FROM links").fetchone()[0]
+    finally:
+        state.close()
+    off_site = [u for u in fetched if locate(u, bases) is None]
+    rep.figures["robots_disallowed_requests"] = disallowed
+    rep.figures["off_site_requests"] = len(off_site)
+    rep.details.update(requests=total, external_links_recorded=external, missing=missing, wrongly_indexed=wrong,
+                       core_pages=len(core))
+    return rep
+
+
+def score_tags(gold: dict, held: set, pages: dict) -> Report:
+    rep = Report()
+    present = {k: g for k, g in gold.items() if k not in held}
+    counts = {"company": [0, 0, 0], "topic": [0, 0, 0]}
+    errors: dict[str, list[str]] = {"company": [], "topic": []}
+    for key, g in present.items():
+        if not g["srecon"] or g["kind"] not in CORE_KINDS:
+            continue
+        entries = pages.get(key, [])
+        for name, field_ in (("company", "companies"), ("topic", "topics")):
+            predicted = {v for e in entries for v in e.get(field_, [])}
+            truth = set(g[field_])
+            counts[name][0] += len(predicted & truth)
+            counts[name][1] += len(predicted - truth)
+            counts[name][2] += len(truth - predicted)
+            if predicted != truth:
+                errors[name].append(f"{key[0]}{key[1]}: +{sorted(predicted - truth)} -{sorted(truth - predicted)}")
+    for name, (tp, fp, fn) in counts.items():
+        p, r, f = prf(tp, fp, fn)
+        rep.figures[f"{name}_precision"] = round(p, 4)
+        rep.figures[f"{name}_recall"] = round(r, 4)
+        rep.figures[f"{name}_f1"] = round(f, 4)
+    # Relevance: SREcon write-ups and talk pages indexed, off-topic and listing pages not.
+    right = total = 0
+    wrong_rel = []
+    for key, g in present.items():
+        if g["kind"] == "program":
+            continue  # program pages feed discovery; their talks are indexed from the talk pages
+        total += 1
+        ok = (key in pages) == bool(g["srecon"])
+        right += ok
+        if not ok:
+            wrong_rel.append(f"{key[0]}{key[1]} ({g['kind']})")
+    rep.figures["relevance_accuracy"] = round(right / max(1, total), 4)
+    multi = [(k, g) for k, g in present.items() if g["kind"] == "writeup" and len(g["talks"]) >= 2]
+    split_ok = [k for k, g in multi if len(pages.get(k, [])) == len(g["talks"])]
+    rep.figures["split_accuracy"] = round(len(split_ok) / max(1, len(multi)), 4)
+    rep.details.update(
+        tag_errors=errors, relevance_errors=wrong_rel,
+        split={f"{k[0]}{k[1]}": [len(pages.get(k, [])), len(g["talks"])] for k, g in multi},
+    )
+    return rep
+
+
+def score_ranking(shared: Path, data_dir: Path, bases: dict[str, str], held: set) -> Report:
+    from .index.search import SearchEngine
+    from .pipeline import DataPaths
+
+    rep = Report()
+    paths = DataPaths(data_dir)
+    engine = SearchEngine(paths.index, paths.lexicon)
+    ndcgs, rrs, per_query = [], [], {}
+    for line in (shared / "eval" / "queries-dev.jsonl").read_text().splitlines():
+        if not line.strip():
+            continue
+        q = json.loads(line)
+        grades = {(r["site"], r["path"]): r["grade"] for r in q["relevant"] if (r["site"], r["path"]) not in held}
+        resp = engine.search(q["query"], per_page=50)
+        ranked: list[tuple[str, str]] = []
+        for hit in resp.results:
+            key = locate(hit.page_url, bases)
+            if key and key not in ranked:
+                ranked.append(key)  # a page counts once, at its best-ranked entry
+        gains = [grades.get(k, 0) for k in ranked[:10]]
+        dcg = sum((2**gain - 1) / math.log2(i + 2) for i, gain in enumerate(gains))
+        ideal = sorted(grades.values(), reverse=True)[:10]
+        idcg = sum((2**gain - 1) / math.log2(i + 2) for i, gain in enumerate(ideal))
+        ndcg = dcg / idcg if idcg else 1.0
+        rr = next((1 / (i + 1) for i, k in enumerate(ranked) if grades.get(k, 0) > 0), 0.0)
+        ndcgs.append(ndcg)
+        rrs.append(rr)
+        per_query[q["query"]] = round(ndcg, 3)
+    engine.close()
+    rep.figures["ndcg_at_10"] = round(sum(ndcgs) / max(1, len(ndcgs)), 4)
+    rep.figures["mrr"] = round(sum(rrs) / max(1, len(rrs)), 4)
+    rep.details["ndcg_per_query"] = per_query
+    return rep
+
+
+def evaluate(shared: Path, *, work: Path | None = None, **web) -> Report:
+    """Crawl the corpus and score everything; the figures are what the floors guard."""
+    shared = shared.resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = (work or Path(tmp)) / "eval-data"
+        if data_dir.exists():
+            import shutil
+
+            shutil.rmtree(data_dir)
+        t0 = time.monotonic()
+        bases, stats, log = crawl_corpus(shared, data_dir, **web)
+        gold = load_gold(shared)
+        held = held_back_gen1(shared)
+        pages = entries_by_page(data_dir, bases)
+        report = Report()
+        for part in (score_crawl(shared, gold, held, pages, bases, log, data_dir), score_tags(gold, held, pages),
+                     score_ranking(shared, data_dir, bases, held)):
+            report.figures.update(part.figures)
+            report.details.update(part.details)
+        report.details["crawl"] = stats.to_dict()
+        report.details["index_fingerprint"] = index_fingerprint(pages)
+        report.details["seconds"] = round(time.monotonic() - t0, 1)
+        return report
+
+
+HIGHER_IS_BETTER = {"crawl_wrongly_indexed": False, "robots_disallowed_requests": False, "off_site_requests": False}
+
+
+def check_floors(figures: dict[str, float], floors: dict[str, float]) -> list[str]:
+    """Figures that fell below their floor (or rose above a ceiling for counts where lower is better)."""
+    bad = []
+    for name, floor in floors.items():
+        value = figures.get(name)
+        if value is None:
+            bad.append(f"{name}: not measured")
+        elif HIGHER_IS_BETTER.get(name, True) and value < floor:
+            bad.append(f"{name}: {value} < floor {floor}")
+        elif not HIGHER_IS_BETTER.get(name, True) and value > floor:
+            bad.append(f"{name}: {value} > ceiling {floor}")
+    return bad

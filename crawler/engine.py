@@ -27,6 +27,11 @@ from .robots import RobotsRules, rules_from_response
 from .state import CrawlState, UrlRow
 from .urls import normalize, origin, trap_reason
 
+TRANSIENT = {"timeout", "connection", "http-5xx", "http-429"}
+RUN_REQUEUES = 2  # extra rounds a transiently failing URL gets within one run
+MIN_BACKOFF_DELAY = 0.25
+MAX_ORIGIN_DELAY = 30.0
+MAX_RETRY_AFTER = 120.0
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 XML_TYPES = {"application/xml", "text/xml", "application/rss+xml", "application/atom+xml"}
 
@@ -116,6 +121,7 @@ class Crawler:
         self.scope: set[str] = {o.rstrip("/") for o in config.allowed_origins}
         self.stats = CrawlStats()
         self._local = threading.local()
+        self._requeued: dict[str, int] = {}
         self.agent = config.user_agent_header
 
     # -- scope and frontier ------------------------------------------------------------
@@ -288,10 +294,19 @@ class Crawler:
         res = task.result
         if res is None:
             return
-        if res.retry_after:
-            o.next_time = max(o.next_time, time.monotonic() + min(res.retry_after, 120.0))
+        if res.retry_after or res.status in (429, 503):
+            # The server asked us to slow down: wait as asked, and keep a longer gap for this origin.
+            o.delay = min(max(2 * o.delay, MIN_BACKOFF_DELAY, self.config.delay), MAX_ORIGIN_DELAY)
+            o.next_time = max(o.next_time, time.monotonic() + min(res.retry_after, MAX_RETRY_AFTER))
         self.stats.fetched += 1
         if res.error and res.status not in (404, 410):
+            transient = res.error in TRANSIENT or res.status in (429, 500, 502, 503, 504)
+            retries = self._requeued.get(row.url, 0)
+            if transient and retries < RUN_REQUEUES:
+                # Try again later in this run, after the origin's other URLs: flaps usually pass.
+                self._requeued[row.url] = retries + 1
+                o.queue.append(row)
+                return
             self.stats.errors[res.error] += 1
             self.state.mark(row.url, "error", http_status=res.status or None, error=res.error)
             return

@@ -105,12 +105,14 @@ def _blocks(container: Tag) -> list[Block]:
     out: list[Block] = []
     buf: list[str] = []
     pending_anchor = [""]
+    current_tag = [""]
 
-    def flush(kind: str = "text", level: int = 0, anchor: str = "") -> None:
+    def flush(kind: str = "text", level: int = 0, anchor: str = "", tag: str = "") -> None:
         text = clean(" ".join(buf).replace("\n", " "))
         buf.clear()
         if text:
-            out.append(Block(kind=kind, text=text, level=level, anchor=anchor or pending_anchor[0]))
+            out.append(Block(kind=kind, text=text, level=level, anchor=anchor or pending_anchor[0],
+                             tag=tag or current_tag[0]))
             pending_anchor[0] = ""
 
     def walk(el: Tag) -> None:
@@ -130,15 +132,17 @@ def _blocks(container: Tag) -> list[Block]:
                 if not anchor and inner is not None:
                     anchor = inner.get("id") or inner.get("name") or ""
                 buf.append(child.get_text(" "))
-                flush("heading", HEADINGS[name], str(anchor))
+                flush("heading", HEADINGS[name], str(anchor), name)
             elif name == "br":
                 buf.append(" ")
             elif name in BLOCK_TAGS:
                 flush()
                 if child.get("id") and name in ("p", "section", "div", "li"):
                     pending_anchor[0] = str(child["id"])
+                outer, current_tag[0] = current_tag[0], name
                 walk(child)
                 flush()
+                current_tag[0] = outer
             else:
                 if child.get("id") and not buf:
                     pending_anchor[0] = str(child["id"])

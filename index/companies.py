@@ -33,7 +33,7 @@ PASSING_BEFORE = re.compile(
 )
 PASSING_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:book|books|paper|papers|SRE book|does|did)\b", re.I)
 SPONSOR = re.compile(r"\bsponsor", re.I)
-NAME = r"[A-Z][a-zA-Z'’.-]+(?:\s+(?:van|de|von|der|da|del|la|le)?\s*[A-Z][a-zA-Z'’.-]+){1,3}"
+NAME = r"[A-Z][a-z][a-zA-Z'’.-]*(?:\s+(?:van|de|von|der|da|del|la|le)?\s*[A-Z][a-z][a-zA-Z'’.-]*){1,2}"
 ORG = r"[A-Z0-9][\w.&'’-]*(?:\s+(?:of|and|&)?\s*[A-Z0-9][\w.&'’-]*){0,4}"
 AFFILIATION_PATTERNS = [
     re.compile(rf"(?P<name>{NAME})\s*\((?P<org>{ORG})\)"),  # Jane Doe (Uber)
@@ -41,8 +41,19 @@ AFFILIATION_PATTERNS = [
     re.compile(rf"(?P<name>{NAME}),\s+(?:an?\s+[\w\s-]{{0,40}}?\s+at\s+)?(?P<org>{ORG})\s*(?:$|[;—–|])"),  # Jane Doe, Uber
     re.compile(rf"(?P<name>{NAME})\s+@(?P<org>[A-Za-z][\w.-]+)"),  # Jane Doe @Uber
 ]
+ROLE_BEFORE = re.compile(
+    r"\b(?:works?|working|worked|engineer|engineers|evangelist|manager|lead|SREs?|developer|director|architect|"
+    r"founder|CTO|CEO|VP|head|member|team|colleagues?)\b(?:\s+[\w-]+){0,4}\s+(?:at|for|with|from)\s+(?:the\s+)?$",
+    re.I,
+)
+# Capitalised words that start title-case phrases, never a person's name.
+NOT_NAME_WORDS = {"The", "A", "An", "And", "Are", "Is", "Of", "For", "With", "How", "What", "Why", "When", "Our",
+                  "Your", "We", "To", "In", "On", "At", "By", "From", "Into", "Not", "All", "Be", "Do", "It", "Its",
+                  "This", "That", "These", "Those", "Who", "Where", "Which", "Fast", "Slow", "Make", "Making", "Get",
+                  "Getting", "Building", "Using", "Lessons", "Learning", "Scaling", "Running", "Day", "Talk", "Part"}
 NOT_ORGS = {"The", "This", "That", "SRE", "SREs", "SREcon", "I", "We", "They", "He", "She", "It", "Q", "A", "An",
-            "Slides", "Video", "Notes", "Day", "Talk", "Keynote", "Part", "Room", "Track", "Session"}
+            "Slides", "Video", "Notes", "Day", "Talk", "Keynote", "Part", "Room", "Track", "Session", "Too", "Also", "TDD",
+    "Yes", "No", "Ok", "OK", "Aside", "Note", "Update", "Edit", "Source", "Sources", "Link", "Links", "Demo"}
 
 
 @dataclass
@@ -61,6 +72,14 @@ class CompanyHit:
 class Affiliation:
     speaker: str
     organisation: str  # canonical when the gazetteer knows it, else as written
+
+
+def _org_like(org: str) -> bool:
+    """An unknown organisation name worth believing: capitalised words, not a sentence fragment."""
+    words = org.split()
+    return all(w[:1].isupper() or w in ("of", "and", "&", "for") for w in words) and not (
+        len(words) == 1 and len(org) < 3
+    )
 
 
 class CompanyTagger:
@@ -84,7 +103,7 @@ class CompanyTagger:
 
     def resolve(self, org: str) -> str:
         """Canonical name for an organisation as written; unknown ones pass through tidied."""
-        org = org.strip(" .,;:'\"’")
+        org = re.sub(r",?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Co|PLC)\.?$", "", org.strip(" .,;:'\"’"))
         if org in self.canonical:
             return self.canonical[org]
         low = org.lower()
@@ -104,12 +123,15 @@ class CompanyTagger:
                 first = org.split()[0] if org.split() else ""
                 if not org or first in NOT_ORGS or len(org) < 2:
                     continue
+                name = m.group("name").strip()
+                if any(w in NOT_NAME_WORDS for w in name.split()):
+                    continue  # a title-case phrase, not a person
                 resolved = self.resolve(org)
-                if resolved == org and resolved not in self.canonical:
-                    # Unknown organisation: only trust tight forms, and a name-like org.
-                    if pat is AFFILIATION_PATTERNS[1] or len(org.split()) > 4:
+                if resolved not in self.folded.values():
+                    # Unknown organisation: only the tight "Name (Org)" form, and an org that looks like one.
+                    if pat is not AFFILIATION_PATTERNS[0] or len(org.split()) > 4 or not _org_like(org):
                         continue
-                out.append(Affiliation(m.group("name").strip(), resolved))
+                out.append(Affiliation(name, resolved))
         return out
 
     def tag(
@@ -147,6 +169,9 @@ class CompanyTagger:
                         hit(name).add(0.0, f"passing mention {alias!r}: {sent[:160]}")
                         continue
                     opening = not before.strip(" \"'“(") or before.strip() in ("At", "The", "At the")
+                    if ROLE_BEFORE.search(before):
+                        hit(name).add(4.0, f"affiliation {alias!r}: {sent[:160]}")
+                        continue
                     cue = bool(SUBJECT_AFTER.search(after) or SUBJECT_BEFORE.search(before)) or (
                         opening and alias not in self.weak
                     )

@@ -70,6 +70,8 @@ class QueryBuilder:
         )
         self.parser = qparser.MultifieldParser(SEARCH_FIELDS, schema, group=qparser.AndGroup)
         self.parser.add_plugin(qparser.GtLtPlugin())
+        self.any_parser = qparser.MultifieldParser(SEARCH_FIELDS, schema, group=qparser.OrGroup.factory(0.9))
+        self.any_parser.add_plugin(qparser.GtLtPlugin())
         self.plain_parser = qparser.MultifieldParser(SEARCH_FIELDS, schema, group=qparser.AndGroup)
         self.plain_parser.remove_plugin_class(qparser.WildcardPlugin)
 
@@ -149,7 +151,8 @@ class QueryBuilder:
             return Every()
         return self.plain_parser.parse(" ".join(words))
 
-    def parse(self, raw: str) -> ParsedQuery:
+    def parse(self, raw: str, *, any_word: bool = False) -> ParsedQuery:
+        """Parse a query; `any_word` ORs the words (scored higher the more match) instead of ANDing them."""
         text, notices = clean_query(raw)
         if not text:
             return ParsedQuery("", "", Every(), notices)
@@ -163,7 +166,7 @@ class QueryBuilder:
             return ParsedQuery(text, " ".join(words), q, notices, words, degraded=True)
         rewritten = self.rewrite(text)
         try:
-            q = self.parser.parse(rewritten)
+            q = (self.any_parser if any_word else self.parser).parse(rewritten)
         except Exception:  # whoosh raises a variety of errors on odd input: degrade, never fail
             notices.append("The query could not be parsed; searched for its words instead.")
             return ParsedQuery(text, " ".join(words), self.plain(" ".join(words)), notices, words, degraded=True)

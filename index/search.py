@@ -153,6 +153,12 @@ class SearchEngine:
                 if m2:
                     corrected, q, qmask = fixed, q2, m2
                     notices.append(f"No results for “{parsed.text}”; showing results for “{fixed}”.")
+        if not qmask and not corrected and len(parsed.words) > 1 and not parsed.degraded:
+            loose = self.builder.parse(parsed.text, any_word=True).query
+            m3 = self._mask(searcher, facets, loose)
+            if m3:
+                q, qmask = loose, m3
+                notices.append("No talk matches every word; showing talks that match some of them.")
         did_you_mean = "" if corrected else self._did_you_mean(searcher, parsed)
         final = qmask & facets.selection_mask(filters)
         total = final.bit_count()

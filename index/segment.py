@@ -1,8 +1,12 @@
 """Talk segmentation: one entry per talk a page describes.
 
-A write-up covering several talks is split at headings that name talks, or, when it has no
-such headings, at paragraphs that each introduce a talk (they open by naming a company or a
-speaker, as in a recap with one paragraph per talk). A page that covers one talk is one entry.
+A write-up that covers several talks is split where it introduces each one:
+- at headings that name talks ("Title — Speaker (Company)"),
+- at list items that name talks ("Title by Speaker", or a title line followed by a
+  "Speaker, Company" line, as in notes taken talk by talk),
+- or, with neither, at paragraphs that each open by naming a talk's subject (a company or a
+  speaker), as in a recap with one paragraph per talk.
+A page about one talk is one entry.
 """
 
 from __future__ import annotations
@@ -14,14 +18,22 @@ from typing import Callable
 from srefind.models import Block
 
 GENERIC_HEADINGS = re.compile(
-    r"(?:presenters?|speakers?|notes?|my notes|slides?|video|recording|summary|tl;?dr|takeaways?|"
-    r"key takeaways|key points|highlights|conclusions?|closing thoughts|final thoughts|thoughts|intro(?:duction)?|"
-    r"overview|links?|resources|references|further reading|q\s*&\s*a|questions|abstract|about|"
+    r"(?:presenters?|speakers?|notes?|my notes|my general notes|general notes|slides?|video|recording|summary|"
+    r"tl;?dr|takeaways?|key takeaways|key points|highlights|conclusions?|closing thoughts|final thoughts|thoughts|"
+    r"intro(?:duction)?|overview|links?|resources|references|further reading|q\s*&\s*a|questions|abstract|about|"
     r"update[sd]?|misc(?:ellaneous)?|other talks|background|context|the problem|problem|solution|"
     r"results?|lessons(?: learned)?|what i learned|learnings|comments?|agenda|day \d+|\w+day|"
     r"morning|afternoon|evening|keynotes?|lightning talks|workshops?|labs?|sessions?|track \d+|"
-    r"tools?|outcomes?|why|how|what|details|discussion|recap|wrap[- ]?up|epilogue|prologue|appendix)(?:\s*\d+)?(?:\s*[:.!?].{0,40})?",
+    r"tools?|outcomes?|why|how|what|details|discussion|recap|wrap[- ]?up|epilogue|prologue|appendix)"
+    r"(?:\s*\d+)?(?:\s*[:.!?].{0,40})?",
     re.I,
+)
+NAME = r"[A-Z][\w'’.-]*[a-z][\w'’.-]*(?:\s+(?:(?:van|de|von|der|da|del|la|le|di)\s+)?[A-Z][\w'’.-]+){1,3}"
+NAMES = rf"{NAME}(?:\s*(?:,|&|\band\b)\s*{NAME})*"
+ORG_SUFFIX = re.compile(r"^(?:inc\.?|llc|ltd\.?|gmbh|corp\.?|co\.?|plc|s\.a\.)$", re.I)
+# "Title by Jane Doe", "Title — Jane Doe (Uber)", "Title - Jane Doe, Uber"
+TITLE_BY = re.compile(
+    rf"^(?P<title>.{{6,200}}?)\s+(?:by|—|–|-{{1,2}}|\|)\s+(?P<who>{NAMES})(?:\s*(?:\((?P<org>[^()]{{2,60}})\)|,\s*(?P<org2>[^,()]{{2,60}})))?\s*[.]?$"
 )
 
 
@@ -33,6 +45,45 @@ class Section:
     anchor: str = ""
     blocks: list[str] = field(default_factory=list)
     subject: str = ""  # the company or speaker the opening paragraph introduces (paragraph splits)
+    title: str = ""  # the talk's title, when the page states it
+    people: list[tuple[str, str]] = field(default_factory=list)  # (speaker, affiliation)
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+,", ",", text).strip()
+
+
+def split_names(who: str) -> list[str]:
+    return [n.strip() for n in re.split(r",|&|\band\b", who) if n.strip()]
+
+
+def parse_title_line(text: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """'Title by Jane Doe (Uber)' -> ('Title', [('Jane Doe', 'Uber')]); None when it is not such a line."""
+    m = TITLE_BY.match(_normalise(text))
+    if not m:
+        return None
+    title = m.group("title").strip(" :\"“”")
+    if len(title.split()) < 2:
+        return None
+    org = (m.group("org") or m.group("org2") or "").strip()
+    return title, [(n, org) for n in split_names(m.group("who"))]
+
+
+def parse_affiliation_line(text: str) -> list[tuple[str, str]] | None:
+    """'Jane Doe, John Roe, Uber' or 'Jane Doe (Uber)' -> [(name, org), ...]; None otherwise."""
+    text = _normalise(text)
+    m = re.fullmatch(rf"(?P<who>{NAMES})\s*\((?P<org>[^()]{{2,60}})\)", text)
+    if m:
+        return [(n, m.group("org").strip()) for n in split_names(m.group("who"))]
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) < 2 or len(text) > 160:
+        return None
+    if ORG_SUFFIX.match(parts[-1]) and len(parts) >= 3:
+        parts = parts[:-2] + [f"{parts[-2]}, {parts[-1]}"]
+    org, names = parts[-1], parts[:-1]
+    if not all(re.fullmatch(NAME, n) for n in names) or len(org.split()) > 6 or not org[:1].isupper():
+        return None
+    return [(n, org) for n in names]
 
 
 def _talk_heading(text: str) -> bool:
@@ -52,7 +103,9 @@ def split_by_headings(blocks: list[Block]) -> list[Section] | None:
         for b in body:
             if b.kind == "heading" and b.level <= level:
                 if b.level == level and _talk_heading(b.text):
-                    current = Section(heading=b.text, anchor=b.anchor)
+                    parsed = parse_title_line(b.text)
+                    title, people = parsed if parsed else (b.text, [])
+                    current = Section(heading=b.text, anchor=b.anchor, title=title, people=people)
                     sections.append(current)
                 else:
                     current = None  # a generic or higher heading closes the talk
@@ -65,6 +118,37 @@ def split_by_headings(blocks: list[Block]) -> list[Section] | None:
     return None
 
 
+def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
+    """Split at list items that name talks: 'Title by Speaker', or a title then a 'Speaker, Company' item."""
+    sections: list[Section] = []
+    current: Section | None = None
+    items = [b for b in blocks if b.kind == "text"]
+    i = 0
+    while i < len(items):
+        b = items[i]
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        if b.tag == "li":
+            parsed = parse_title_line(b.text)
+            people = None
+            if parsed is None and nxt is not None and nxt.tag == "li" and len(b.text.split()) >= 2:
+                people = parse_affiliation_line(nxt.text)
+                if people and parse_affiliation_line(b.text) is None:
+                    parsed = (b.text.strip(" \"“”"), people)
+                    i += 1
+            if parsed:
+                current = Section(heading=parsed[0], anchor=b.anchor, title=parsed[0], people=parsed[1],
+                                  blocks=[b.text] + ([nxt.text] if people else []))
+                sections.append(current)
+                i += 1
+                continue
+            if current is not None:
+                current.blocks.append(b.text)
+        else:
+            current = None  # a paragraph after the list ends the last talk's notes
+        i += 1
+    return sections if len(sections) >= 2 else None
+
+
 def split_by_lead_paragraphs(blocks: list[Block], introduces: Callable[[str], str | None]) -> list[Section] | None:
     """Split where paragraphs open by naming a talk's subject (a company or speaker).
 
@@ -72,13 +156,12 @@ def split_by_lead_paragraphs(blocks: list[Block], introduces: Callable[[str], st
     or more such paragraphs with distinct subjects, so a post that names one company twice is
     not cut in two.
     """
-    texts = [b for b in blocks if b.kind == "text"]
     if any(b.kind == "heading" and b.level >= 2 for b in blocks):
         return None
     sections: list[Section] = []
     subjects: list[str] = []
     current: Section | None = None
-    for b in texts:
+    for b in (b for b in blocks if b.kind == "text"):
         subject = introduces(b.text)
         if subject and subject not in subjects:
             subjects.append(subject)
@@ -86,14 +169,15 @@ def split_by_lead_paragraphs(blocks: list[Block], introduces: Callable[[str], st
             sections.append(current)
         elif current is not None:
             current.blocks.append(b.text)
-    if len(sections) >= 3:
-        return sections
-    return None
+    return sections if len(sections) >= 3 else None
 
 
 def segment(blocks: list[Block], introduces: Callable[[str], str | None]) -> tuple[list[Section], str]:
-    """Sections of a page and how they were found: "headings", "paragraphs" or "single"."""
+    """Sections of a page and how they were found: "headings", "list", "paragraphs" or "single"."""
     by_head = split_by_headings(blocks)
+    by_list = split_by_talk_list(blocks)
+    if by_list and (not by_head or len(by_list) > len(by_head)):
+        return by_list, "list"
     if by_head:
         return by_head, "headings"
     by_para = split_by_lead_paragraphs(blocks, introduces)

@@ -39,7 +39,11 @@ def index_exists(path: Path) -> bool:
 
 
 def _document(entry: dict) -> dict:
-    tags = " ".join(entry.get("companies", []) + [t.replace("-", " ") for t in entry.get("topics", [])])
+    tags = " ".join(
+        entry.get("companies", [])
+        + [t.replace("-", " ") for t in entry.get("topics", [])]
+        + [entry.get("conference") or "", str(entry.get("year") or "")]
+    )
     return {
         "id": entry["id"],
         "url": entry["url"],

@@ -23,7 +23,6 @@ from .text import sentences, words
 MIN_WORDS = 25
 SUMMARY_CHARS = 6000
 TITLE_SUFFIX = re.compile(r"\s+[|·•–—-]\s+[^|·•–—-]{2,60}$")
-SPEAKER_SPLIT = re.compile(r"\s+(?:—|–|-{1,2}|\bby\b)\s+(?=[A-Z])")
 LEAD = re.compile(r"^[\s\W]*(?:At\s+|The\s+)?(?P<subject>[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3})")
 
 
@@ -79,20 +78,12 @@ class Tagger:
         return affs[0].organisation if affs else None
 
     def _section_title(self, page: Page, section: Section, split: str) -> tuple[str, list[tuple[str, str]]]:
-        """A talk's title and the (speaker, affiliation) pairs its heading names."""
+        """A talk's title and the (speaker, affiliation) pairs the page names for it."""
         if split == "single":
             title = page.talk_title or TITLE_SUFFIX.sub("", page.title) or section.heading
             return title, [(p.name, p.affiliation) for p in page.speakers]
-        if split == "headings":
-            parts = SPEAKER_SPLIT.split(section.heading, maxsplit=1)
-            title = parts[0].strip(" :")
-            people: list[tuple[str, str]] = []
-            if len(parts) == 2:
-                for aff in self.companies.affiliations(parts[1]):
-                    people.append((aff.speaker, aff.organisation))
-                if not people:
-                    people = [(n.strip(), "") for n in re.split(r",|&|\band\b", parts[1]) if n.strip()]
-            return title, people
+        if section.title:
+            return section.title, [(n, self.companies.resolve(o) if o else "") for n, o in section.people]
         first = sentences(section.blocks[0])[0] if section.blocks else ""
         title = first if len(first) <= 110 else first[:107].rsplit(" ", 1)[0] + "…"
         return title, []

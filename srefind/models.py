@@ -22,6 +22,7 @@ class Block:
     text: str
     level: int = 0
     anchor: str = ""
+    tag: str = ""  # the element it came from ("p", "li", "h2", ...): lists of talks look different
 
 
 @dataclass

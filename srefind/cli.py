@@ -52,21 +52,26 @@ def main() -> None:
 
 
 def _progress_printer(enabled: bool):
-    """A live status line (pages, pages/s, queue) when stderr is a terminal."""
+    """A live progress bar on stderr (fetched against fetched + queued, pages/s, queue) on a terminal."""
     if not enabled or not err.is_terminal:
         return None, None
-    from rich.live import Live
-    from rich.text import Text
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    live = Live(Text(""), console=err, refresh_per_second=8, transient=True)
+    progress = Progress(
+        SpinnerColumn(), TextColumn("crawling"), BarColumn(), TextColumn("{task.completed} fetched"),
+        TextColumn("· {task.fields[rate]:.1f} pages/s · {task.fields[queued]} queued · {task.fields[entries]} talks"
+                   " · {task.fields[errors]} errors"),
+        TimeElapsedColumn(), console=err, transient=True,
+    )
+    task = progress.add_task("crawl", total=None, rate=0.0, queued=0, entries=0, errors=0)
+    start = time.monotonic()
 
     def update(stats, queued: int) -> None:
-        rate = stats.fetched / max(1e-6, time.monotonic() - update.start)
-        live.update(Text(f"crawling: {stats.fetched} fetched · {rate:.1f} pages/s · {queued} queued · "
-                         f"{stats.entries} talk entries · {sum(stats.errors.values())} errors"))
+        progress.update(task, completed=stats.fetched, total=stats.fetched + queued,
+                        rate=stats.fetched / max(1e-6, time.monotonic() - start), queued=queued,
+                        entries=stats.entries, errors=sum(stats.errors.values()))
 
-    update.start = time.monotonic()
-    return live, update
+    return progress, update
 
 
 def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, delay: float | None,

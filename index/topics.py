@@ -3,11 +3,15 @@
 A topic is tagged when the text really discusses it: a strong term ("distributed tracing",
 "Jaeger") counts fully, a weak one ("span", "latency") counts a little, and a mention in the
 title weighs more than one in the first paragraph, which weighs more than one in the body.
-One passing weak word stays below the threshold.
+Any term in the title counts as strong: a title is short and on purpose. The threshold
+scales with the length of the text, so a one-paragraph talk summary needs less evidence
+than a long post, but one passing weak word never makes a topic. Negative phrases
+("in my capacity") are consumed before matching so their words count for nothing.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -19,8 +23,17 @@ from .text import folded, sentences
 STRONG, WEAK = 1.0, 0.35
 TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT = 2.5, 1.3, 1.0
 THRESHOLD = 1.6
+LONG_TEXT_WORDS = 150  # at this length and above the full threshold applies
+MIN_SCALE = 0.45
 MIN_WEAK_TERMS = 3
+TITLE_WEAK = 0.6  # a weak term in the title: more than in the body, less than a strong term
+SHORT_TEXT_WORDS = 80
 SEP = "_"
+RELATIVE = 0.3  # a topic must score at least this share of the entry's main topic
+MAX_TOPICS = 4
+NEGATIVE = "\x00negative"
+SRE_TITLE = re.compile(r"\b(?:SREs?|site reliability)\b", re.I)
+CULTURE = "culture"
 
 
 @dataclass
@@ -33,7 +46,7 @@ class TopicHit:
 
 
 class TopicTagger:
-    """Matches stemmed tokens and multi-word expressions (NLTK's MWETokenizer) against the taxonomy."""
+    """Matches folded tokens and multi-word expressions (NLTK's MWETokenizer) against the taxonomy."""
 
     def __init__(self, topics: list[Topic], threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
@@ -41,21 +54,28 @@ class TopicTagger:
         self.labels = {t.id: t.label for t in topics}
         mwes: list[tuple[str, ...]] = []
         for t in topics:
-            for terms, weight in ((t.strong, STRONG), (t.weak, WEAK)):
+            for terms, weight in ((t.strong, STRONG), (t.weak, WEAK), (t.negative, 0.0)):
                 for term in terms:
                     key_parts = tuple(folded(term))
                     if not key_parts:
                         continue
                     if len(key_parts) > 1:
                         mwes.append(key_parts)
-                    self.index[SEP.join(key_parts)].append((t.id, weight))
+                    key = SEP.join(key_parts)
+                    if weight:
+                        self.index[key].append((t.id, weight))
+                    else:
+                        self.index[key].append((NEGATIVE, 0.0))
         self.mwe = MWETokenizer(mwes, separator=SEP)
 
     def matches(self, text: str) -> list[tuple[str, float, str]]:
-        """(topic, weight, matched term) for every match in `text`."""
+        """(topic, weight, matched term) for every match in `text`; negative phrases match nothing."""
         out = []
         for token in self.mwe.tokenize(folded(text)):
-            for topic, weight in self.index.get(token, ()):
+            entries = self.index.get(token, ())
+            if any(topic == NEGATIVE for topic, _ in entries):
+                continue
+            for topic, weight in entries:
                 out.append((topic, weight, token.replace(SEP, " ")))
         return out
 
@@ -70,20 +90,36 @@ class TopicTagger:
                     if (topic, term) in seen:
                         continue  # one term counts once per sentence
                     seen.add((topic, term))
+                    if place == "title" and weight != STRONG:
+                        weight = TITLE_WEAK
                     hit = hits.setdefault(topic, TopicHit(topic))
                     hit.score += weight * place_weight
-                    hit.strong += weight == STRONG
-                    if weight != STRONG:
+                    if weight == STRONG or (place == "title" and weight == TITLE_WEAK and n_title_words <= 12):
+                        hit.strong += 1
+                    else:
                         hit.weak_terms.add(term)
                     if len(hit.evidence) < 4:
                         hit.evidence.append(f"{term!r} in {place}: {sent[:160]}")
 
+        n_title_words = len(title.split())
         if title:
             add(title, TITLE_WEIGHT, "title")
+        n_words = 0
         for i, block in enumerate(blocks):
+            n_words += len(block.split())
             add(block, LEAD_WEIGHT if i == 0 else BODY_WEIGHT, "first paragraph" if i == 0 else "body")
-        # A strong term, or three different weak ones: one weak word repeated never makes a topic.
-        return {
+        scale = min(1.0, max(MIN_SCALE, n_words / LONG_TEXT_WORDS))
+        min_weak = MIN_WEAK_TERMS - (1 if n_words < SHORT_TEXT_WORDS else 0)
+        found = {
             t: h for t, h in hits.items()
-            if h.score >= self.threshold and (h.strong or len(h.weak_terms) >= MIN_WEAK_TERMS)
+            if h.score >= self.threshold * scale and (h.strong or len(h.weak_terms) >= min_weak)
         }
+        if found:
+            # Incidental topics of a long text: keep those near the main subject, and a few at most.
+            top = max(h.score for h in found.values())
+            ranked = sorted(found.values(), key=lambda h: -h.score)
+            found = {h.topic: h for h in ranked[:MAX_TOPICS] if h.score >= RELATIVE * top}
+        if not found and title and SRE_TITLE.search(title) and CULTURE in self.labels:
+            # A talk about SRE itself with no technical subject is about SRE practice.
+            found[CULTURE] = TopicHit(CULTURE, self.threshold, 0, set(), [f"SRE practice in the title: {title[:160]}"])
+        return found

@@ -53,6 +53,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Union
 
+from srefind.errors import SrefindError
+
 __all__ = [
     "Company",
     "Topic",
@@ -126,8 +128,10 @@ class Topic:
         return self.strong + self.weak
 
 
-class LexiconError(ValueError):
-    """A malformed data file. ``str(err)`` is ``"<file>:<line>: <reason>"``."""
+class LexiconError(SrefindError, ValueError):
+    """A malformed data file. ``str(err)`` is ``"<file>:<line>: <reason>"``; the CLI exits 2."""
+
+    exit_code = 2
 
     def __init__(self, path: object, line: int | None, reason: str) -> None:
         self.path = str(path)

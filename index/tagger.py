@@ -20,7 +20,7 @@ from .lexicon import load_companies, load_topics
 from .segment import Section, segment
 from .text import sentences, words
 
-MIN_WORDS = 25
+MIN_WORDS = 12
 SUMMARY_CHARS = 6000
 TITLE_SUFFIX = re.compile(r"\s+[|·•–—-]\s+[^|·•–—-]{2,60}$")
 LEAD = re.compile(r"^[\s\W]*(?:At\s+|The\s+)?(?P<subject>[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3})")

@@ -322,6 +322,63 @@ def demo(host, port, data_dir, no_serve) -> None:
         _serve(path, host, port)
 
 
+@main.command()
+@click.argument("source")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--config", type=click.Path(dir_okay=False), default=None, help="For the User-Agent when SOURCE is a URL.")
+@data_dir_option
+def tag(source, as_json, config, data_dir) -> None:
+    """Show what the tagging pipeline finds in one page (a file or a URL), with the evidence for each tag."""
+    from srefind.crawler.extract import decode_html, extract
+    from srefind.index.tagger import Tagger
+
+    from .pipeline import DataPaths
+
+    if source.startswith(("http://", "https://")):
+        import requests
+
+        cfg = load_config(config)
+        try:
+            resp = requests.get(source, headers={"User-Agent": cfg.user_agent_header}, timeout=(5, 20))
+        except requests.RequestException as exc:
+            raise SrefindError(f"cannot fetch {source}: {type(exc).__name__}") from None
+        if resp.status_code != 200:
+            raise SrefindError(f"{source} answered HTTP {resp.status_code}")
+        ctype = resp.headers.get("content-type", "")
+        charset = resp.encoding if "charset=" in ctype.lower() else None
+        html, url = decode_html(resp.content, charset), resp.url
+    else:
+        path = Path(source)
+        try:
+            html, url = decode_html(path.read_bytes(), None), path.resolve().as_uri()
+        except OSError as exc:
+            raise SrefindError(f"cannot read {source}: {exc.strerror or exc}") from None
+    lexicon = DataPaths(resolve_data_dir(data_dir)).lexicon
+    page = extract(url, html)
+    result = Tagger(lexicon).analyze(page)
+    if as_json:
+        click.echo(json.dumps({
+            "url": url, "page_type": page.page_type, "relevant": result.relevant, "reason": result.reason,
+            "split": result.split, "conference": result.conference.conference or None, "year": result.conference.year,
+            "entries": [e.to_dict(evidence=True) for e in result.entries],
+        }, indent=2, ensure_ascii=False))
+        return
+    out.print(f"[bold]{page.title or url}[/]\n{page.page_type} page · "
+              f"{'indexed' if result.relevant else 'not indexed'}: {result.reason} · split: {result.split}")
+    for n, e in enumerate(result.entries, 1):
+        table = Table(title=f"entry {n}: {e.title}", show_header=True, title_justify="left")
+        table.add_column("tag")
+        table.add_column("evidence", overflow="fold")
+        table.add_row("url", e.url)
+        table.add_row("conference", f"{e.conference or '-'} {e.year or ''}".strip(), )
+        if e.speakers:
+            table.add_row("speakers", ", ".join(e.speakers))
+        for key, ev in e.evidence.items():
+            if key.startswith(("company:", "topic:")):
+                table.add_row(key, "\n".join(ev))
+        out.print(table)
+
+
 @main.command(name="eval")
 @click.option("--shared", type=click.Path(file_okay=False), default="../shared", show_default=True,
               help="The shared folder with corpus/, tools/ and eval/.")

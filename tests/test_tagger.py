@@ -1,0 +1,151 @@
+"""The NLTK tagging pipeline, specified on small pages written for these tests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import run_cli
+from srefind.crawler.extract import extract
+from srefind.index.conference import guess_conference
+from srefind.index.tagger import Tagger
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger()
+
+
+def page(body: str, url: str = "http://blog.test/2019/04/01/srecon-notes/", title: str = "SREcon19 notes"):
+    html = f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>"
+    return extract(url, html)
+
+
+def entries(tagger: Tagger, *args, **kwargs):
+    return tagger.analyze(page(*args, **kwargs)).entries
+
+
+def test_one_paragraph_per_talk_becomes_one_entry_per_talk(tagger):
+    body = (
+        "<p>My notes from SREcon18 Americas, day two, the talks worth remembering.</p>"
+        "<p>Dropbox explained how they rebuilt their monitoring pipeline around a new time series database.</p>"
+        "<p>Netflix walked through chaos engineering experiments they run against production every week.</p>"
+        "<p>LinkedIn described moving their Kafka clusters to a new datacenter without downtime for the consumers.</p>"
+    )
+    got = entries(tagger, body, title="SREcon18 Americas day two")
+    assert [e.companies[:1] for e in got] == [["Dropbox"], ["Netflix"], ["LinkedIn"]]
+    assert len({e.url for e in got}) == 3 and all("#" in e.url for e in got)
+    assert "observability" in got[0].topics and "chaos-engineering" in got[1].topics
+
+
+def test_headings_naming_talk_and_speaker_split_the_page(tagger):
+    body = (
+        "<h2 id='a'>Keeping the Balance — Laura Nolan (Slack)</h2><p>Load balancing at internet scale, from DNS "
+        "to anycast and the load balancers behind them, with the failure modes of each layer.</p>"
+        "<h2 id='b'>Latency SLOs Done Right — Heinrich Hartmann (Circonus)</h2><p>Why latency SLOs computed from "
+        "averaged percentiles are wrong, and how histograms give error budgets you can trust.</p>"
+    )
+    a, b = entries(tagger, body)
+    assert (a.title, a.speakers, a.companies, a.url.endswith("#a")) == ("Keeping the Balance", ["Laura Nolan"], ["Slack"], True)
+    assert b.companies == ["Circonus"] and "slo" in b.topics and "networking" in a.topics
+
+
+def test_a_list_of_talks_by_speaker_becomes_entries(tagger):
+    body = (
+        "<p>SREcon Europe 2017 was great; a few talks I liked:</p><ul>"
+        "<li>Anycast Is Not Load Balancing by Murali Suriar</li>"
+        "<li>Automated Debugging of Bad Deployments by Joe Gordon</li>"
+        "<li>Incident Management and Chatops at Shopify by Daniella Niyonkuru</li></ul>"
+    )
+    got = entries(tagger, body, title="SREcon Europe 2017")
+    assert [e.title for e in got] == ["Anycast Is Not Load Balancing", "Automated Debugging of Bad Deployments",
+                                      "Incident Management and Chatops at Shopify"]
+    assert got[2].companies == ["Shopify"] and got[0].speakers == ["Murali Suriar"]
+    assert {e.conference for e in got} == {"SREcon17 Europe"}
+
+
+def test_jet_in_an_event_sourcing_write_up_is_jet_com_but_jet_lag_is_nothing(tagger):
+    (e,) = entries(tagger, "<p>At SREcon18 Americas, JET engineers showed a tracing system for their event "
+                           "sourcing platform, carrying a correlation id through every event.</p>" * 2)
+    assert "Jet.com" in e.companies
+    (e,) = entries(tagger, "<p>Jet lag hit hard at SREcon18 Americas, but the talks on distributed tracing and "
+                           "spans kept me awake; correlation ids everywhere.</p>" * 2)
+    assert "Jet.com" not in e.companies
+
+
+def test_passing_mentions_are_not_companies(tagger):
+    body = ("<p>At SREcon19 Americas, Jane Doe (Acme Widgets) talked about error budgets. Their SLO process "
+            "works much like Google does it, and the team read the Google SRE book first. The event was sponsored "
+            "by Microsoft, Amazon and Dropbox.</p>")
+    (e,) = entries(tagger, body)
+    assert e.companies == ["Acme Widgets"]
+    assert e.speakers == ["Jane Doe"]
+
+
+@pytest.mark.parametrize("line, org", [
+    ("Jane Doe (Stripe) opened SREcon19 with a talk on retries.", "Stripe"),
+    ("Jane Doe from Bloomberg opened SREcon19 with a talk on retries.", "Bloomberg"),
+    ("Jane Doe works as an SRE at Yelp and opened SREcon19 with a talk on retries.", "Yelp"),
+    ("Facebook engineers opened SREcon19 with a talk on retries.", "Meta"),
+    ("Engineers at AWS opened SREcon19 with a talk on retries.", "Amazon"),
+])
+def test_affiliation_forms_and_aliases_resolve_to_canonical_names(tagger, line, org):
+    (e,) = entries(tagger, f"<p>{line} The retries talk covered backoff, jitter and retry budgets at length.</p>")
+    assert org in e.companies
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("SREcon18 Americas", ("SREcon18 Americas", 2018)),
+    ("SREcon America 2018", ("SREcon18 Americas", 2018)),
+    ("SREcon Europe 2017", ("SREcon17 Europe", 2017)),
+    ("SREcon EMEA 2025", ("SREcon25 EMEA", 2025)),
+    ("SREcon19 Asia/Pacific", ("SREcon19 APAC", 2019)),
+    ("SREcon21", ("", 2021)),
+])
+def test_conference_names_are_normalised(text, expected):
+    g = guess_conference("http://x.test/post/", f"Notes from {text}", f"I was at {text} this year.")
+    assert (g.conference, g.year) == expected
+
+
+def test_organiser_url_names_the_conference():
+    g = guess_conference("http://x.test/conference/srecon19emea/presentation/a/", "A talk", "")
+    assert (g.conference, g.year) == ("SREcon19 EMEA", 2019)
+
+
+def test_one_passing_word_is_not_a_topic(tagger):
+    (e,) = entries(tagger, "<p>At SREcon19 Americas the talk on hiring and career ladders for SREs was great: how "
+                           "to interview, how to grow people into senior roles, mentoring and burnout. The speaker "
+                           "mentioned a dashboard once.</p>")
+    assert "culture" in e.topics and "observability" not in e.topics
+
+
+def test_off_topic_pages_are_not_indexed(tagger):
+    result = tagger.analyze(page("<p>My sourdough starter finally doubled overnight. Here is the recipe with "
+                                 "flour, water, salt and patience, plus the timings that worked.</p>",
+                                 url="http://blog.test/2020/01/01/sourdough/", title="Sourdough"))
+    assert not result.relevant and not result.entries
+
+
+def test_srefind_tag_prints_entries_with_evidence(tmp_path):
+    f = tmp_path / "post.html"
+    f.write_text("<html><head><title>SREcon18 Americas</title></head><body><article><h1>SREcon18 Americas</h1>"
+                 "<p>Uber uses machine learning to forecast capacity: a linear regression model of trips against "
+                 "CPU predicts how many hosts each service needs.</p></article></body></html>")
+    proc = run_cli("tag", str(f), "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    (e,) = out["entries"]
+    assert e["companies"] == ["Uber"] and "ml" in e["topics"]
+    assert any("Uber" in line for line in e["evidence"]["company:Uber"])
+    assert out["conference"] == "SREcon18 Americas"
+
+
+def test_a_bad_lexicon_file_is_refused_with_file_and_line(tmp_path):
+    (tmp_path / "lexicon").mkdir()
+    (tmp_path / "lexicon" / "topics.toml").write_text('[topics.tracing]\nstrong = ["x"\n')
+    f = tmp_path / "p.html"
+    f.write_text("<html><body><article><h1>SREcon19</h1><p>text</p></article></body></html>")
+    proc = run_cli("tag", str(f), "--data-dir", str(tmp_path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "topics.toml:" in proc.stderr

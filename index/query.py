@@ -94,7 +94,7 @@ class QueryBuilder:
         if name == "year":
             r = re.fullmatch(r"(\d{4})?\s*(?:\.\.|-|to)\s*(\d{4})?", bare)
             if r and (r.group(1) or r.group(2)):
-                return f"year:[{r.group(1) or ''} TO {r.group(2) or ''}]"
+                return f"year:[{r.group(1) or ''} TO{' ' + r.group(2) if r.group(2) else ''}]"
             return f"year:{bare}" if bare.isdigit() else ""
         if name == "speaker":
             return f'speakers:"{bare}"'

@@ -7,7 +7,8 @@ done from per-value document sets built once per index generation (see facets.py
 
 from __future__ import annotations
 
-from whoosh.analysis import CharsetFilter, RegexTokenizer, LowercaseFilter, StemmingAnalyzer
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.lang.porter import stem
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
@@ -16,7 +17,9 @@ TEXT_FIELDS = {"title": 3.0, "speakers": 2.0, "tags": 1.5, "summary": 1.0}
 
 
 def analyzer():
-    return StemmingAnalyzer(minsize=1) | CharsetFilter(accent_map)
+    """Accents are folded before stemming, so "résumé" and "resume" stem alike."""
+    return (RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(minsize=1)
+            | StemFilter(stemfn=stem, cachesize=50_000))
 
 
 def plain_analyzer():

@@ -104,6 +104,7 @@ class SearchEngine:
         self._lock = threading.Lock()
         self._searcher = self.ix.searcher(weighting=scoring.BM25F())
         self._facets: FacetIndex | None = None
+        self._retired = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -112,10 +113,14 @@ class SearchEngine:
         """The searcher for the newest committed generation, and its facet bitsets."""
         with self._lock:
             if not self._searcher.up_to_date():
-                old = self._searcher
-                self._searcher = old.refresh()
-                if self._searcher is not old:
-                    self._facets = None
+                # A fresh searcher, not `refresh()`: whoosh's reader reuse keeps stale deletions of old
+                # segments (measured: a deleted page's entries still counted). The previous searcher is
+                # closed one generation later, so a search still using it in another thread can finish.
+                if self._retired is not None:
+                    self._retired.close()
+                self._retired = self._searcher
+                self._searcher = self.ix.searcher(weighting=scoring.BM25F())
+                self._facets = None
             if self._facets is None:
                 self._facets = FacetIndex(self._searcher)
             return self._searcher, self._facets

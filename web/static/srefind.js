@@ -3,6 +3,7 @@
   "use strict";
   // Filter long facet lists as you type.
   document.querySelectorAll(".facet-filter").forEach(function (input) {
+    input.hidden = false;  // useful only with this script, so shown only with it
     var list = document.getElementById(input.dataset.target);
     input.addEventListener("input", function () {
       var needle = input.value.toLowerCase();

@@ -34,6 +34,9 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("srefind: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # `srefind export | head`: the reader left, nothing to report
+            sys.stderr.close()
+            sys.exit(0)
         except OSError as exc:
             click.echo(f"srefind: error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), err=True)
             sys.exit(1)
@@ -47,8 +50,19 @@ data_dir_option = click.option(
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="srefind")
-def main() -> None:
-    """srefind: search what was said at SREcon."""
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", envvar="SREFIND_LOG_FORMAT",
+              help="json: one object a line, for journald and log shippers.")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None,
+              envvar="SREFIND_LOG_LEVEL", help="Default: warning (info with --log-format json).")
+def main(log_format: str, log_level: str | None) -> None:
+    """srefind: search what was said at SREcon.
+
+    Exit codes: 0 ok; 1 finished with page errors, or failed; 2 configuration or usage error;
+    75 another crawl holds the data dir (try again later).
+    """
+    from .logs import configure
+
+    configure(log_format, log_level or ("info" if log_format == "json" else "warning"))
 
 
 def _progress_printer(enabled: bool):
@@ -377,6 +391,33 @@ def tag(source, as_json, config, data_dir) -> None:
             if key.startswith(("company:", "topic:")):
                 table.add_row(key, "\n".join(ev))
         out.print(table)
+
+
+@main.command()
+@click.option("--print", "kind", type=click.Choice(["systemd", "cron"]), required=True,
+              help="Print systemd units or a crontab line for the nightly re-crawl.")
+@click.option("--config", type=click.Path(dir_okay=False), default=None)
+@data_dir_option
+def schedule(kind, config, data_dir) -> None:
+    """Print the nightly re-crawl schedule, filled in for this install (paths, data dir, config)."""
+    import shlex
+    import shutil
+    from importlib import resources
+
+    exe = shutil.which("srefind") or str(Path(sys.argv[0]).resolve())
+    path = resolve_data_dir(data_dir).resolve()
+    cfg = f" --config {shlex.quote(str(Path(config).resolve()))}" if config else ""
+    fill = {"srefind": shlex.quote(exe), "data_dir": shlex.quote(str(path)), "config": cfg}
+    if kind == "cron":
+        click.echo("# m h dom mon dow  command  (srefind nightly re-crawl; exit 75 = another crawl was running)")
+        click.echo(f"15 3 * * *  {fill['srefind']} --log-format json recrawl --data-dir {fill['data_dir']}{cfg} "
+                   f">> {shlex.quote(str(path / 'recrawl.log'))} 2>&1")
+        return
+    folder = resources.files("srefind") / "data" / "schedule"
+    for name in ("srefind-recrawl.service", "srefind-recrawl.timer"):
+        click.echo(f"# ---- /etc/systemd/system/{name}")
+        click.echo((folder / name).read_text(encoding="utf-8").format(**fill))
+    click.echo("# then: systemctl daemon-reload && systemctl enable --now srefind-recrawl.timer")
 
 
 @main.command(name="eval")

@@ -5,6 +5,7 @@ The only module that knows every stage; each stage stays ignorant of the others.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -17,7 +18,10 @@ from srefind.index.tagger import Tagger
 from .config import CrawlConfig
 from .errors import SrefindError
 from .lock import DataDirLock
+from .logs import event
 from .models import Page
+
+log = logging.getLogger("srefind.pipeline")
 
 
 @dataclass
@@ -76,6 +80,7 @@ def run_crawl(
     with DataDirLock(data_dir):
         state = CrawlState(paths.state)
         run_id = state.start_run(command)
+        event(log, f"{command} started", run=run_id, data_dir=str(data_dir), seeds=len(seeds))
         stats = CrawlStats()
         ok = False
         try:
@@ -105,3 +110,5 @@ def run_crawl(
         finally:
             state.finish_run(run_id, ok, stats.to_dict())
             state.close()
+            summary = {k: v for k, v in stats.to_dict().items() if k not in ("origins_unreachable",)}
+            event(log, f"{command} finished", logging.INFO if ok else logging.WARNING, run=run_id, ok=ok, **summary)

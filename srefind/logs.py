@@ -1,0 +1,44 @@
+"""Logging for people (text) or for journald and log shippers (`--log-format json`: one object a line)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        out.update(getattr(record, "fields", {}) or {})
+        if record.exc_info:
+            out["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        return json.dumps(out, default=str)
+
+
+def configure(fmt: str = "text", level: str = "warning") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("srefind: %(levelname)s: %(message)s"))
+    root = logging.getLogger("srefind")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+
+
+def event(logger: logging.Logger, message: str, level: int = logging.INFO, **fields: object) -> None:
+    """A log line with structured fields (kept as JSON keys with --log-format json)."""
+    text = message + ("" if not fields else " " + " ".join(f"{k}={v}" for k, v in fields.items()))
+    logger.log(level, text if not _json() else message, extra={"fields": fields})
+
+
+def _json() -> bool:
+    return any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger("srefind").handlers)

@@ -53,7 +53,7 @@ data_dir_option = click.option(
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", envvar="SREFIND_LOG_FORMAT",
               help="json: one object a line, for journald and log shippers.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default=None,
-              envvar="SREFIND_LOG_LEVEL", help="Default: warning (info with --log-format json).")
+              envvar="SREFIND_LOG_LEVEL", help="Default: error; info with --log-format json (the run summaries).")
 def main(log_format: str, log_level: str | None) -> None:
     """srefind: search what was said at SREcon.
 
@@ -62,7 +62,7 @@ def main(log_format: str, log_level: str | None) -> None:
     """
     from .logs import configure
 
-    configure(log_format, log_level or ("info" if log_format == "json" else "warning"))
+    configure(log_format, log_level or ("info" if log_format == "json" else "error"))
 
 
 def _progress_printer(enabled: bool):

@@ -292,6 +292,27 @@ def score_ranking(shared: Path, data_dir: Path, bases: dict[str, str], held: set
     return rep
 
 
+def score_written_examples() -> Report:
+    """Topic rules on srefind's own hand-written talk descriptions: a check that they generalise
+    beyond the dev labels they are tuned on (the examples were written without looking at them)."""
+    from importlib import resources
+
+    from .index.tagger import Tagger
+
+    rep = Report()
+    tagger = Tagger()
+    rows = [json.loads(x) for x in (resources.files("srefind") / "data" / "topic_examples.jsonl")
+            .read_text(encoding="utf-8").splitlines() if x.strip()]
+    tp = fp = fn = 0
+    for r in rows:
+        predicted, truth = set(tagger.topics.tag(r["title"], [r["text"]])), set(r["topics"])
+        tp, fp, fn = tp + len(predicted & truth), fp + len(predicted - truth), fn + len(truth - predicted)
+    p, r_, f = prf(tp, fp, fn)
+    rep.figures.update(written_topic_precision=round(p, 4), written_topic_recall=round(r_, 4),
+                       written_topic_f1=round(f, 4))
+    return rep
+
+
 def evaluate(shared: Path, *, work: Path | None = None, **web) -> Report:
     """Crawl the corpus and score everything; the figures are what the floors guard."""
     shared = shared.resolve()
@@ -308,7 +329,7 @@ def evaluate(shared: Path, *, work: Path | None = None, **web) -> Report:
         pages = entries_by_page(data_dir, bases)
         report = Report()
         for part in (score_crawl(shared, gold, held, pages, bases, log, data_dir), score_tags(gold, held, pages),
-                     score_ranking(shared, data_dir, bases, held)):
+                     score_ranking(shared, data_dir, bases, held), score_written_examples()):
             report.figures.update(part.figures)
             report.details.update(part.details)
         report.details["crawl"] = stats.to_dict()

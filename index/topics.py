@@ -3,10 +3,17 @@
 A topic is tagged when the text really discusses it: a strong term ("distributed tracing",
 "Jaeger") counts fully, a weak one ("span", "latency") counts a little, and a mention in the
 title weighs more than one in the first paragraph, which weighs more than one in the body.
-Any term in the title counts as strong: a title is short and on purpose. The threshold
-scales with the length of the text, so a one-paragraph talk summary needs less evidence
-than a long post, but one passing weak word never makes a topic. Negative phrases
+Any term in the title counts as strong (a title is short and on purpose) unless it is a weak
+term of several topics ("incident": response or review? "scaling": systems or teams?). The
+threshold scales with the length of the text, so a one-paragraph talk summary needs less
+evidence than a long post, but one passing weak word never makes a topic. Negative phrases
 ("in my capacity") are consumed before matching so their words count for nothing.
+
+Write-ups quote speaker bios ("Jane is a Staff SRE at X, where she works on Kafka
+monitoring"): what the speaker did elsewhere is not what the talk is about, so terms in a
+bio sentence count as weak and at a fraction of their weight. Bulleted notes run together in
+one block are split into items, and a hyphenated compound that is not itself a term is split
+so "ML-based" or "SLO-driven" still count.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from dataclasses import dataclass, field
 from nltk.tokenize import MWETokenizer
 
 from .lexicon import Topic
-from .text import folded, sentences
+from .text import fold, folded, sentences
 
 STRONG, WEAK = 1.0, 0.35
 TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT = 2.5, 1.3, 1.0
@@ -34,6 +41,35 @@ MAX_TOPICS = 4
 NEGATIVE = "\x00negative"
 SRE_TITLE = re.compile(r"\b(?:SREs?|site reliability)\b", re.I)
 CULTURE = "culture"
+BIO_WEIGHT = 0.3  # a speaker-bio sentence says what the speaker did, not what the talk is about
+_ROLE = (
+    r"(?:engineer|sre|manager|architect|lead|developer|director|founder|researcher|scientist"
+    r"|consultant|student|cto|ceo|vp|head|advocate|evangelist|author|maintainer|contributor"
+    r"|programmer|administrator|sysadmin|professor|specialist|member)s?"
+)
+_BIO_VERB = (
+    r"(?:is|was|has|holds|leads|works|worked|joined|received|spent|started|speaks|spends|served"
+    r"|serves|currently|previously|likes|loves|enjoys|lives)"
+)
+# "She has worked on ...", "At Acme he served as ...", "Previously, ...": about the speaker whatever follows.
+SELF_BIO = re.compile(
+    r"^(?:(?:At [A-Z][\w.&-]*,? )?(?:He|She|he|she)\s+(?:has|holds|received|spent|served|worked|joined|leads"
+    r"|spends|previously|currently|was previously|is currently)\b|Previously\b|Prior to\b)"
+)
+# "Jane Doe is ...": about the speaker when it also names a role or a career step.
+NAMED_BIO = re.compile(rf"^(?:(?:He|She)\s+|(?:[A-Z][\w'’.-]+\s+){{1,3}}){_BIO_VERB}\b")
+BIO_MARK = re.compile(
+    rf"\b(?:previously|prior to|spare time|before joining|(?:his|her|their) (?:career|master'?s|phd)"
+    rf"|bachelor'?s|master'?s|doctoral|degree|graduate student|is an? (?:[\w-]+ ){{0,4}}{_ROLE}\b)",
+    re.I,
+)
+BIO_ANYWHERE = re.compile(
+    r"\b(?:in (?:his|her|their) spare time|out of the office|speaker'?s background|about the speaker"
+    r"|introduces (?:self|himself|herself|themselves))\b|^(?:(?:the )?speaker (?:is |was )?)?introduced as\b",
+    re.I,
+)
+# List items run together in one block ("- Intro: ... - Problem: ...") are separate statements.
+BULLET = re.compile(r"(?:^|\s)[-*•]\s+")
 
 
 @dataclass
@@ -67,11 +103,33 @@ class TopicTagger:
                     else:
                         self.index[key].append((NEGATIVE, 0.0))
         self.mwe = MWETokenizer(mwes, separator=SEP)
+        # A weak term listed under several topics ("incident": response or review?) does not
+        # decide a topic on its own even in a title.
+        self.ambiguous = {
+            key.replace(SEP, " ") for key, entries in self.index.items()
+            if len({topic for topic, weight in entries if weight == WEAK}) >= 2
+        }
+        # Every single token a term can start with or consist of: a hyphenated token outside it is split.
+        self.known = set(self.index) | {parts[0] for parts in mwes}
+
+    def tokens(self, text: str) -> list[str]:
+        """Folded tokens, with unknown hyphenated compounds split ("ML-based" -> "ml", "based").
+
+        Keeps listed hyphenated terms ("post-mortem", "on-call") whole, but lets a term inside
+        a compound modifier ("SLO-based", "chaos-driven") count.
+        """
+        out: list[str] = []
+        for tok in folded(text):
+            if "-" in tok and tok not in self.known:
+                out.extend(fold(part) for part in tok.split("-") if part)
+            else:
+                out.append(tok)
+        return out
 
     def matches(self, text: str) -> list[tuple[str, float, str]]:
         """(topic, weight, matched term) for every match in `text`; negative phrases match nothing."""
         out = []
-        for token in self.mwe.tokenize(folded(text)):
+        for token in self.mwe.tokenize(self.tokens(text)):
             entries = self.index.get(token, ())
             if any(topic == NEGATIVE for topic, _ in entries):
                 continue
@@ -84,17 +142,22 @@ class TopicTagger:
         hits: dict[str, TopicHit] = {}
 
         def add(text: str, place_weight: float, place: str) -> None:
-            for sent in sentences(text) if place != "title" else [text]:
+            for sent in _statements(text) if place != "title" else [text]:
                 seen: set[tuple[str, str]] = set()
+                bio = place != "title" and _is_bio(sent)
                 for topic, weight, term in self.matches(sent):
+                    if bio:
+                        weight = WEAK  # what the speaker has done elsewhere is weak evidence at most
                     if (topic, term) in seen:
                         continue  # one term counts once per sentence
                     seen.add((topic, term))
+                    promoted = False  # a weak term in a short title decides, unless ambiguous
                     if place == "title" and weight != STRONG:
                         weight = TITLE_WEAK
+                        promoted = n_title_words <= 12 and term not in self.ambiguous
                     hit = hits.setdefault(topic, TopicHit(topic))
-                    hit.score += weight * place_weight
-                    if weight == STRONG or (place == "title" and weight == TITLE_WEAK and n_title_words <= 12):
+                    hit.score += weight * place_weight * (BIO_WEIGHT if bio else 1.0)
+                    if weight == STRONG or promoted:
                         hit.strong += 1
                     else:
                         hit.weak_terms.add(term)
@@ -121,5 +184,22 @@ class TopicTagger:
             found = {h.topic: h for h in ranked[:MAX_TOPICS] if h.score >= RELATIVE * top}
         if not found and title and SRE_TITLE.search(title) and CULTURE in self.labels:
             # A talk about SRE itself with no technical subject is about SRE practice.
-            found[CULTURE] = TopicHit(CULTURE, self.threshold, 0, set(), [f"SRE practice in the title: {title[:160]}"])
+            evidence = [f"SRE practice in the title: {title[:160]}"]
+            found[CULTURE] = TopicHit(CULTURE, self.threshold, 0, set(), evidence)
         return found
+
+
+def _statements(text: str) -> list[str]:
+    """Sentences of a block, with list items that were run together split apart."""
+    return [part for sent in sentences(text) for part in BULLET.split(sent) if part.strip()]
+
+
+def _is_bio(sentence: str) -> bool:
+    """A speaker-bio sentence ("Jane Doe is a Staff SRE at X", "In his spare time, ...").
+
+    Deliberately narrow: a sentence about what the talk covers ("She showed how ...") stays.
+    """
+    return bool(
+        BIO_ANYWHERE.search(sentence) or SELF_BIO.search(sentence)
+        or (NAMED_BIO.search(sentence) and BIO_MARK.search(sentence))
+    )

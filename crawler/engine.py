@@ -27,13 +27,14 @@ from .robots import RobotsRules, rules_from_response
 from .state import CrawlState, UrlRow
 from .urls import normalize, origin, trap_reason
 
-TRANSIENT = {"timeout", "connection", "http-5xx", "http-429"}
-RUN_REQUEUES = 2  # extra rounds a transiently failing URL gets within one run
 MIN_BACKOFF_DELAY = 0.25
 MAX_ORIGIN_DELAY = 30.0
 MAX_RETRY_AFTER = 120.0
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 XML_TYPES = {"application/xml", "text/xml", "application/rss+xml", "application/atom+xml"}
+# Why a redirect was not followed inside the fetch; the target is queued under its own name instead,
+# where scope, trap guards, robots.txt and the target origin's politeness all apply to it.
+UNFOLLOWED_REDIRECTS = {"off-scope-redirect", "cross-origin-redirect", "robots-redirect", "trap-redirect"}
 
 
 @dataclass
@@ -61,6 +62,7 @@ class CrawlStats:
     entries: int = 0
     errors: Counter = field(default_factory=Counter)
     origins_unreachable: list[str] = field(default_factory=list)
+    origins_paused: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -74,7 +76,7 @@ class CrawlStats:
             "robots_skipped": self.robots_skipped, "off_scope_links": self.off_scope_links,
             "trap_skipped": self.trap_skipped, "indexed_pages": self.indexed_pages, "entries": self.entries,
             "errors": dict(self.errors), "error_total": sum(self.errors.values()),
-            "origins_unreachable": self.origins_unreachable,
+            "origins_unreachable": self.origins_unreachable, "origins_paused": self.origins_paused,
             "seconds": round(self.seconds, 2), "pages_per_second": round(self.pages_per_second, 1),
         }
 
@@ -87,7 +89,7 @@ class _Origin:
     busy: bool = False
     robots: RobotsRules | None = None
     delay: float = 0.0
-    penalty_until: float = 0.0
+    paused: bool = False  # asked (Retry-After) to wait longer than a run lasts: left for the next run
 
 
 @dataclass
@@ -118,11 +120,15 @@ class Crawler:
         self.on_checkpoint = on_checkpoint
         self.checkpoint_every = checkpoint_every
         self.origins: dict[str, _Origin] = {}
-        self.scope: set[str] = {o.rstrip("/") for o in config.allowed_origins}
+        self.scope: set[str] = {origin(u) for u in map(normalize, config.allowed_origins) if u}
         self.stats = CrawlStats()
         self._local = threading.local()
-        self._requeued: dict[str, int] = {}
         self.agent = config.user_agent_header
+        # In-memory mirrors of the frontier, so a page's fifty links cost set lookups, not SQL.
+        self._known: set[str] = set(state.all_urls())
+        self._per_origin: Counter = Counter(state.origin_counts())
+        self._external: set[str] = set()
+        self._finished: set[str] = set()  # URLs answered in this run (a queued copy is then skipped)
 
     # -- scope and frontier ------------------------------------------------------------
     def add_seeds(self, seeds: list[str]) -> list[str]:
@@ -134,7 +140,7 @@ class Crawler:
                 bad.append(seed)
                 continue
             self.scope.add(origin(url))
-            self.state.add(url, origin(url), 0)
+            self._add(url, 0, "page")
         return bad
 
     def in_scope(self, url: str) -> bool:
@@ -146,20 +152,37 @@ class Crawler:
             o = self.origins[name] = _Origin(name, delay=self.config.delay)
         return o
 
+    def _add(self, url: str, depth: int, kind: str) -> bool:
+        """Insert a new URL into the state (not the in-memory queue). True when it was new."""
+        if url in self._known:
+            return False
+        o = origin(url)
+        self._known.add(url)
+        if not self.state.add(url, o, depth, kind):
+            return False
+        self._per_origin[o] += 1
+        return True
+
     def _enqueue(self, url: str, depth: int, kind: str = "page", source: str = "") -> None:
+        if url in self._known or url in self._external:
+            return
         if not self.in_scope(url):
+            self._external.add(url)
             if self.state.record_external(url, source):
                 self.stats.off_scope_links += 1
             return
-        if depth > self.config.max_depth or trap_reason(url, max_length=self.config.max_url_length):
+        if depth > self.config.max_depth or self._trap(url):
             self.stats.trap_skipped += 1
             return
         o = origin(url)
-        if self.state.count_origin(o) >= self.config.max_pages_per_origin:
+        if self._per_origin[o] >= self.config.max_pages_per_origin:
             self.stats.trap_skipped += 1
             return
-        if self.state.add(url, o, depth, kind):
+        if self._add(url, depth, kind):
             self._origin(o).queue.append(UrlRow(url, o, depth, kind, "queued"))
+
+    def _trap(self, url: str) -> str | None:
+        return trap_reason(url, max_length=self.config.max_url_length)
 
     def load_frontier(self, rows: list[UrlRow] | None = None) -> int:
         rows = self.state.queued() if rows is None else rows
@@ -179,25 +202,32 @@ class Crawler:
             )
         return f
 
-    def _redirect_check(self, rules: RobotsRules | None) -> Callable[[str], str | None]:
+    def _redirect_check(self, home: str, rules: RobotsRules) -> Callable[[str], str | None]:
+        """Follow a redirect inside the fetch only within the origin, where robots and politeness are known."""
+
         def check(target: str) -> str | None:
-            if not self.in_scope(target):
-                return "off-scope-redirect"
-            o = self.origins.get(origin(target))
-            r = o.robots if o else None
-            if r is not None and not r.allows(target, self.agent):
+            if origin(target) != home:
+                return "cross-origin-redirect" if self.in_scope(target) else "off-scope-redirect"
+            if not rules.allows(target, self.agent):
                 return "robots-redirect"
+            if self._trap(target):
+                return "trap-redirect"
             return None
 
         return check
 
+    def _robots(self, fetcher: Fetcher, o: _Origin) -> RobotsRules:
+        """robots.txt of one origin, fetched by the worker that runs the origin's first URL of the run."""
+        robots_url = o.name + "/robots.txt"
+        res = fetcher.fetch(robots_url, allowed=lambda u: None if origin(u) == o.name else "off-scope-redirect")
+        rules = rules_from_response(res.status, res.body, res.error)
+        rules.sitemaps = [s for s in (normalize(x, robots_url) for x in rules.sitemaps) if s]
+        return rules
+
     def _work(self, task: _Task, o: _Origin) -> _Task:
         fetcher = self._fetcher()
         if task.robots is None:
-            robots_url = o.name + "/robots.txt"
-            res = fetcher.fetch(robots_url, allowed=lambda u: None if origin(u) == o.name else "off-scope-redirect")
-            task.robots = rules_from_response(res.status, res.body, res.error)
-            task.robots.sitemaps = [s for s in (normalize(x, robots_url) for x in task.robots.sitemaps) if s]
+            task.robots = self._robots(fetcher, o)
             if not task.robots.reachable:
                 return task
             delay = max(self.config.delay, task.robots.crawl_delay(self.agent))
@@ -214,7 +244,7 @@ class Crawler:
 
         task.result = fetcher.fetch(
             task.row.url, etag=task.row.etag, last_modified=task.row.last_modified,
-            allowed=self._redirect_check(task.robots), on_wait=slow,
+            allowed=self._redirect_check(o.name, task.robots), on_wait=slow,
         )
         res = task.result
         if res.ok and task.row.kind == "page" and res.content_type in HTML_TYPES:
@@ -236,10 +266,12 @@ class Crawler:
                         break
                     if o.busy or not o.queue or o.next_time > now:
                         continue
-                    if o.robots is not None and not o.robots.reachable:
-                        o.queue.clear()
+                    if o.paused or (o.robots is not None and not o.robots.reachable):
+                        o.queue.clear()  # still queued in SQLite: the next run tries again
                         continue
                     row = o.queue.popleft()
+                    if row.url in self._finished:
+                        continue
                     o.busy = True
                     task = _Task(row, robots=o.robots)
                     inflight[pool.submit(self._work, task, o)] = (task, o)
@@ -257,14 +289,19 @@ class Crawler:
                 for fut in done:
                     task, o = inflight.pop(fut)
                     o.busy = False
-                    o.next_time = time.monotonic() + o.delay
+                    done_at = time.monotonic()
                     try:
                         task = fut.result()
                     except Exception as exc:  # a bug in extraction must not stop the crawl
+                        self._adopt_robots(task, o)
                         self.stats.errors[f"internal:{type(exc).__name__}"] += 1
-                        self.state.mark(task.row.url, "error", error=f"internal:{type(exc).__name__}")
+                        self._mark(task.row.url, "error", error=f"internal:{type(exc).__name__}")
+                        o.next_time = max(o.next_time, done_at + o.delay)
                         continue
-                    self._handle(task, o)
+                    with self.state.transaction():  # a page's links, entries and state land together
+                        self._handle(task, o)
+                    # After _handle: the origin's first answer brings robots.txt and its Crawl-delay.
+                    o.next_time = max(o.next_time, done_at + o.delay)
                     since_checkpoint += 1
                     if self.on_progress:
                         self.on_progress(self.stats, sum(len(x.queue) for x in self.origins.values()) + len(inflight))
@@ -275,63 +312,86 @@ class Crawler:
         return self.stats
 
     # -- results ----------------------------------------------------------------------
+    def _mark(self, url: str, state: str, **kw: object) -> None:
+        self._finished.add(url)
+        self.state.mark(url, state, **kw)
+
+    def _adopt_robots(self, task: _Task, o: _Origin) -> bool:
+        """Keep the robots.txt a worker fetched for the origin's first URL. False when it says: not now."""
+        if o.robots is not None or task.robots is None:
+            return True
+        o.robots = task.robots
+        if not o.robots.reachable:
+            self.stats.origins_unreachable.append(o.name)
+            self.stats.errors["robots-unreachable"] += 1
+            return False
+        o.delay = max(self.config.delay, o.robots.crawl_delay(self.agent))
+        for sm in o.robots.sitemaps or [o.name + "/sitemap.xml"]:
+            self._enqueue(sm, 1, "sitemap", o.name + "/robots.txt")
+        return True
+
+    def _slow_down(self, res: FetchResult, o: _Origin) -> bool:
+        """Honour 429/503 and Retry-After for the origin. False when it asked for more than a run can wait."""
+        if not (res.retry_after or res.status in (429, 503)):
+            return True
+        if res.retry_after > MAX_RETRY_AFTER:
+            o.paused = True
+            o.queue.clear()
+            self.stats.origins_paused.append(o.name)
+            self.stats.errors["origin-paused"] += 1
+            return False
+        # Wait as asked, and keep a longer gap for this origin for the rest of the run.
+        o.delay = min(max(2 * o.delay, MIN_BACKOFF_DELAY, self.config.delay), MAX_ORIGIN_DELAY)
+        o.next_time = max(o.next_time, time.monotonic() + res.retry_after)
+        return True
+
     def _handle(self, task: _Task, o: _Origin) -> None:
         row = task.row
-        if o.robots is None and task.robots is not None:
-            o.robots = task.robots
-            if not o.robots.reachable:
-                self.stats.origins_unreachable.append(o.name)
-                self.stats.errors["robots-unreachable"] += 1
-                o.queue.appendleft(row)  # stays queued in SQLite for the next run
-                return
-            o.delay = max(self.config.delay, o.robots.crawl_delay(self.agent))
-            for sm in o.robots.sitemaps or [o.name + "/sitemap.xml"]:
-                self._enqueue(sm, 1, "sitemap", o.name + "/robots.txt")
+        if not self._adopt_robots(task, o):
+            o.queue.appendleft(row)  # stays queued in SQLite for the next run
+            return
         if task.disallowed:
             self.stats.robots_skipped += 1
-            self.state.mark(row.url, "skipped", note="robots.txt")
+            self._mark(row.url, "skipped", note="robots.txt")
             return
         res = task.result
         if res is None:
             return
-        if res.retry_after or res.status in (429, 503):
-            # The server asked us to slow down: wait as asked, and keep a longer gap for this origin.
-            o.delay = min(max(2 * o.delay, MIN_BACKOFF_DELAY, self.config.delay), MAX_ORIGIN_DELAY)
-            o.next_time = max(o.next_time, time.monotonic() + min(res.retry_after, MAX_RETRY_AFTER))
+        if not self._slow_down(res, o):
+            return  # the URL stays queued in SQLite
         self.stats.fetched += 1
+        if res.error in UNFOLLOWED_REDIRECTS:
+            # Answered with a redirect we do not follow here: the target goes through the frontier
+            # (an off-scope one is recorded as an external link, never requested).
+            note = "off-scope-redirect" if res.error == "off-scope-redirect" else "redirect"
+            self._mark(row.url, "done", http_status=res.status, note=f"{note}:{res.final_url}")
+            self._enqueue(res.final_url, row.depth, row.kind, row.url)
+            return
         if res.error and res.status not in (404, 410):
-            transient = res.error in TRANSIENT or res.status in (429, 500, 502, 503, 504)
-            retries = self._requeued.get(row.url, 0)
-            if transient and retries < RUN_REQUEUES:
-                # Try again later in this run, after the origin's other URLs: flaps usually pass.
-                self._requeued[row.url] = retries + 1
-                o.queue.append(row)
-                return
             self.stats.errors[res.error] += 1
-            self.state.mark(row.url, "error", http_status=res.status or None, error=res.error)
+            self._mark(row.url, "error", http_status=res.status or None, error=res.error)
             return
         if res.status == 304:
             self.stats.unchanged += 1
-            self.state.mark(row.url, "done", http_status=304)
+            self._mark(row.url, "done", http_status=304)
             return
         if res.status in (404, 410):
             self.stats.gone += 1
-            with self.state.transaction():
-                self.state.mark(row.url, "gone", http_status=res.status)
-                self.state.drop_page(row.url)
+            self._mark(row.url, "gone", http_status=res.status)
+            self.state.drop_page(row.url)
             return
         if res.status != 200:
             self.stats.errors[f"http-{res.status}"] += 1
-            self.state.mark(row.url, "error", http_status=res.status, error=f"http-{res.status}")
+            self._mark(row.url, "error", http_status=res.status, error=f"http-{res.status}")
             return
         final = res.final_url
         if final != row.url:
             # A redirect: the original URL is done; the target is crawled under its own name.
-            self.state.mark(row.url, "done", http_status=200, note=f"redirect:{final}")
+            self._mark(row.url, "done", http_status=200, note=f"redirect:{final}")
             existing = self.state.get(final)
-            if existing and existing.state in ("done", "gone", "skipped"):
+            if final in self._finished or (existing and existing.state in ("done", "gone", "skipped")):
                 return
-            self.state.add(final, origin(final), row.depth, row.kind)
+            self._add(final, row.depth, row.kind)
         etag, lm = res.headers.get("etag", ""), res.headers.get("last-modified", "")
         if row.kind in ("sitemap", "feed"):
             if row.kind == "sitemap":
@@ -342,13 +402,13 @@ class Crawler:
                 pages = parse_feed(res.body, final)
             for u in pages:
                 self._enqueue(u, row.depth + 1, "page", final)
-            self.state.mark(final, "done", http_status=200, etag=etag, last_modified=lm, content_type=res.content_type)
+            self._mark(final, "done", http_status=200, etag=etag, last_modified=lm, content_type=res.content_type)
             return
         page = task.page
         if page is None:
             self.stats.not_html += 1
-            self.state.mark(final, "done", http_status=200, etag=etag, last_modified=lm,
-                            content_type=res.content_type, note="not-html")
+            self._mark(final, "done", http_status=200, etag=etag, last_modified=lm,
+                       content_type=res.content_type, note="not-html")
             return
         for link in page.links:
             self._enqueue(link, row.depth + 1, "page", final)
@@ -356,24 +416,22 @@ class Crawler:
             self._enqueue(feed, row.depth + 1, "feed", final)
         marks = dict(http_status=200, etag=etag, last_modified=lm, content_hash=page.content_hash,
                      content_type=res.content_type or "text/html")
-        if page.canonical and page.canonical != final and self.in_scope(page.canonical):
+        if page.canonical and page.canonical != final and self._can_defer_to(page.canonical, o):
             self.stats.duplicates += 1
             self._enqueue(page.canonical, row.depth, "page", final)
-            with self.state.transaction():
-                self.state.mark(final, "done", note=f"canonical:{page.canonical}", **marks)
-                self.state.drop_page(final)
+            self._mark(final, "done", note=f"canonical:{page.canonical}", **marks)
+            self.state.drop_page(final)
             return
         owner = self.state.hash_owner(page.content_hash, final)
         if owner:
             self.stats.duplicates += 1
-            with self.state.transaction():
-                self.state.mark(final, "done", note=f"duplicate:{owner}", **marks)
-                self.state.drop_page(final)
+            self._mark(final, "done", note=f"duplicate:{owner}", **marks)
+            self.state.drop_page(final)
             return
         previous = self.state.get(final)
         if previous and previous.content_hash == page.content_hash:
             self.stats.unchanged += 1
-            self.state.mark(final, "done", **marks)
+            self._mark(final, "done", **marks)
             return
         if previous and previous.content_hash:
             self.stats.changed += 1
@@ -381,6 +439,16 @@ class Crawler:
             self.stats.new += 1
         outcome = self.process(page)
         self.stats.entries += len(outcome.entries)
-        with self.state.transaction():
-            self.state.mark(final, "done", **marks)
-            self.state.save_entries(final, outcome.entries, relevant=outcome.relevant, page_type=outcome.page_type)
+        self._mark(final, "done", **marks)
+        self.state.save_entries(final, outcome.entries, relevant=outcome.relevant, page_type=outcome.page_type)
+
+    def _can_defer_to(self, canonical: str, o: _Origin) -> bool:
+        """A page gives way to its rel=canonical only when that URL can be crawled; else it stands for itself."""
+        if not self.in_scope(canonical) or self._trap(canonical):
+            return False
+        if origin(canonical) == o.name and o.robots is not None and not o.robots.allows(canonical, self.agent):
+            return False
+        existing = self.state.get(canonical)
+        if existing is None:
+            return self._per_origin[origin(canonical)] < self.config.max_pages_per_origin
+        return existing.state in ("queued", "done")

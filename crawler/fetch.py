@@ -1,7 +1,8 @@
 """HTTP fetching on requests: timeouts, a body cap, redirects checked hop by hop, retries with backoff.
 
 Redirects are followed by hand (not by requests) so that every hop is checked against the
-crawl's scope and robots.txt, and loops are caught.
+crawl's scope and robots.txt, and loops are caught. Bodies are streamed: a page past the cap is
+abandoned mid-transfer, and a body we would not parse (a PDF, an image) is never downloaded.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import requests
+from urllib3.exceptions import ReadTimeoutError
 
 from .urls import normalize
 
 MAX_REDIRECTS = 5
 RETRY_STATUSES = {500, 502, 503, 504, 429}
+DRAIN_LIMIT = 64 * 1024  # read small error/redirect bodies so the kept-alive connection can be reused
 
 
 @dataclass
@@ -27,7 +30,9 @@ class FetchResult:
     status: int = 0  # HTTP status, 0 when no response
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-    error: str = ""  # "", "timeout", "connection", "too-large", "redirect-loop", "too-many-redirects", "off-scope-redirect", "robots-redirect", "http-5xx", "http-429"
+    # "", "timeout", "connection", "too-large", "redirect-loop", "too-many-redirects", "bad-redirect",
+    # "http-5xx", "http-429", or whatever reason `allowed` gave for not following a redirect.
+    error: str = ""
     tries: int = 0
     redirects: list[str] = field(default_factory=list)
     retry_after: float = 0.0
@@ -47,6 +52,20 @@ class FetchResult:
             if k.strip().lower() == "charset" and v.strip():
                 return v.strip().strip('"')
         return None
+
+
+def wants_body(content_type: str) -> bool:
+    """Only text and XML are read: HTML to parse, robots.txt, sitemaps, feeds. "" is sniffed as HTML."""
+    return (
+        not content_type
+        or content_type.startswith("text/")
+        or content_type.endswith(("/xml", "+xml", "/xhtml"))
+    )
+
+
+def _is_timeout(exc: requests.RequestException) -> bool:
+    """requests reports a read timeout in the middle of a body as a ConnectionError: unwrap it."""
+    return isinstance(exc, requests.Timeout) or any(isinstance(a, ReadTimeoutError) for a in exc.args)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float:
@@ -112,9 +131,10 @@ class Fetcher:
             retryable = result.error in ("timeout", "connection") or result.status in RETRY_STATUSES
             if not retryable or attempt == self.retries - 1:
                 break
-            backoff = self.backoff_base * (2**attempt) * random.uniform(0.5, 1.5)
-            wait = max(backoff, min(result.retry_after, self.max_retry_after))
-            on_wait(wait)
+            if result.retry_after > self.max_retry_after:
+                break  # asked to wait longer than a run should: the caller pauses the origin instead
+            backoff = self.backoff_base * (2**attempt) * random.uniform(0.5, 1.5)  # exponential, with jitter
+            on_wait(max(backoff, result.retry_after))
         return result
 
     def _fetch_once(
@@ -131,12 +151,13 @@ class Fetcher:
                 resp = self.session.get(
                     current, headers=headers, timeout=self.timeout, allow_redirects=False, stream=True
                 )
-            except requests.Timeout:
-                return FetchResult(url, current, error="timeout", redirects=chain[1:])
-            except requests.RequestException:
-                return FetchResult(url, current, error="connection", redirects=chain[1:])
+            except requests.RequestException as exc:
+                return FetchResult(url, current, error="timeout" if _is_timeout(exc) else "connection",
+                                   redirects=chain[1:])
             with resp:
                 hdrs = {k.lower(): v for k, v in resp.headers.items()}
+                if resp.status_code != 200:
+                    self._drain(resp, hdrs)
                 if resp.is_redirect and "location" in hdrs:
                     target = normalize(hdrs["location"], current)
                     if target is None:
@@ -156,25 +177,39 @@ class Fetcher:
                     result.error = f"http-{resp.status_code // 100}xx"
                 elif resp.status_code == 429:
                     result.error = "http-429"
-                if resp.status_code == 200:
-                    declared = hdrs.get("content-length", "")
-                    if declared.isdigit() and int(declared) > self.max_body_bytes:
-                        result.error = "too-large"
-                        return result
-                    chunks, size = [], 0
-                    try:
-                        for chunk in resp.iter_content(65536):
-                            size += len(chunk)
-                            if size > self.max_body_bytes:
-                                result.error = "too-large"
-                                return result
-                            chunks.append(chunk)
-                    except requests.Timeout:
-                        result.error = "timeout"
-                        return result
-                    except requests.RequestException:
-                        result.error = "connection"
-                        return result
-                    result.body = b"".join(chunks)
+                if resp.status_code == 200 and wants_body(result.content_type):
+                    self._read_body(resp, result)
                 return result
         return FetchResult(url, current, error="too-many-redirects", redirects=chain[1:])
+
+    def _read_body(self, resp: requests.Response, result: FetchResult) -> None:
+        """Stream the body into `result`, giving up (and dropping the connection) past the cap."""
+        declared = result.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            result.error = "too-large"
+            return
+        chunks, size = [], 0
+        try:
+            for chunk in resp.iter_content(65536):
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    result.error = "too-large"
+                    return
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            result.error = "timeout" if _is_timeout(exc) else "connection"
+            return
+        result.body = b"".join(chunks)
+
+    @staticmethod
+    def _drain(resp: requests.Response, hdrs: dict[str, str]) -> None:
+        """Read a small declared body (a redirect's, a 404 page) so the connection goes back to the pool.
+
+        A 304 or 204 has no body whatever its headers say: a re-crawl of unchanged pages keeps its connections.
+        """
+        declared = hdrs.get("content-length", "")
+        if resp.status_code in (204, 304) or (declared.isdigit() and int(declared) <= DRAIN_LIMIT):
+            try:
+                resp.content
+            except requests.RequestException:
+                pass

@@ -131,6 +131,13 @@ class CrawlState:
     def count_origin(self, origin: str) -> int:
         return self.db.execute("SELECT COUNT(*) FROM urls WHERE origin=?", (origin,)).fetchone()[0]
 
+    def all_urls(self) -> list[str]:
+        """Every URL the state knows, whatever its state: the crawler keeps them in memory to skip SQL."""
+        return [r[0] for r in self.db.execute("SELECT url FROM urls")]
+
+    def origin_counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT origin, COUNT(*) FROM urls GROUP BY origin").fetchall())
+
     def mark(
         self,
         url: str,

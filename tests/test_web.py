@@ -56,7 +56,9 @@ def test_api_talk_and_talk_page(client):
 
 def test_api_facets(client):
     out = client.get("/api/facets?topic=tracing").get_json()
-    assert {"value": "tracing", "count": 5, "selected": True} in out["topic"]
+    total = client.get("/api/search?topic=tracing").get_json()["total"]
+    assert total >= 2  # the Google and Jet.com recap talks at least
+    assert {"value": "tracing", "count": total, "selected": True} in out["topic"]
 
 
 @pytest.mark.parametrize("url, needle", [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, abort, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -33,6 +33,29 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+def http_url(url) -> str:
+    """The URL when it is http(s), else "": crawled text never becomes a javascript: or data: link."""
+    if not isinstance(url, str):
+        return ""
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError:
+        return ""
+    return url if scheme in ("http", "https") else ""
+
+
+def back_url(referrer: str | None, host: str) -> str:
+    """Where "Back to results" goes without JavaScript: the search page we came from, else /."""
+    if referrer:
+        try:
+            parts = urlsplit(referrer)
+        except ValueError:
+            return "/"
+        if parts.netloc == host and parts.path == "/":
+            return "/?" + parts.query if parts.query else "/"
+    return "/"
 
 
 class BadRequest(Exception):
@@ -96,6 +119,8 @@ def create_app(data_dir: Path, *, engine: SearchEngine | None = None) -> Flask:
         metrics.observe(endpoint, resp.status_code, time.perf_counter() - g.get("t0", time.perf_counter()))
         return resp
 
+    app.add_template_filter(http_url, "http_url")
+
     @app.template_global()
     def url_with(**changes) -> str:
         """The current search URL with some parameters changed; None removes one."""
@@ -130,7 +155,8 @@ def create_app(data_dir: Path, *, engine: SearchEngine | None = None) -> Flask:
         entry = engine_().get(entry_id)
         if entry is None:
             abort(404)
-        return render_template("talk.html", e=entry, related=engine_().related(entry_id), labels=FACET_LABELS)
+        return render_template("talk.html", e=entry, related=engine_().related(entry_id), labels=FACET_LABELS,
+                               back=back_url(request.referrer, request.host))
 
     @app.route("/api/search")
     def api_search():

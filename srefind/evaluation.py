@@ -166,12 +166,14 @@ def entries_by_page(data_dir: Path, bases: dict[str, str]) -> dict[tuple[str, st
 
 
 def index_fingerprint(pages: dict) -> str:
-    """A digest of what was indexed (entry ids and tags), to compare crawls of the same web."""
+    """A digest of what was indexed (entries by site, path and anchor, with their tags), to compare
+    crawls of the same web: independent of the ports the fixture web happened to get."""
     import hashlib
 
     rows = sorted(
-        json.dumps([e["id"], e["title"], sorted(e["companies"]), sorted(e["topics"]), e["conference"], e["year"]])
-        for entries in pages.values() for e in entries
+        json.dumps([site, path, e["url"].partition("#")[2], e["title"], sorted(e["companies"]),
+                    sorted(e["topics"]), e["conference"], e["year"], e["summary"]])
+        for (site, path), entries in pages.items() for e in entries
     )
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
 

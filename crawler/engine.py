@@ -34,6 +34,10 @@ HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 XML_TYPES = {"application/xml", "text/xml", "application/rss+xml", "application/atom+xml"}
 # Why a redirect was not followed inside the fetch; the target is queued under its own name instead,
 # where scope, trap guards, robots.txt and the target origin's politeness all apply to it.
+# An origin that answers 404/410 for more than this share of the pages revisited in one run (and for at
+# least SUSPECT_MIN_GONE of them) looks broken rather than edited: nothing of it is deleted that run.
+SUSPECT_GONE_SHARE = 0.5
+SUSPECT_MIN_GONE = 3
 UNFOLLOWED_REDIRECTS = {"off-scope-redirect", "cross-origin-redirect", "robots-redirect", "trap-redirect"}
 
 
@@ -63,6 +67,8 @@ class CrawlStats:
     errors: Counter = field(default_factory=Counter)
     origins_unreachable: list[str] = field(default_factory=list)
     origins_paused: list[str] = field(default_factory=list)
+    origins_suspect: list[str] = field(default_factory=list)  # most pages missing at once: nothing deleted
+    kept_despite_gone: int = 0
     seconds: float = 0.0
 
     @property
@@ -77,6 +83,7 @@ class CrawlStats:
             "trap_skipped": self.trap_skipped, "indexed_pages": self.indexed_pages, "entries": self.entries,
             "errors": dict(self.errors), "error_total": sum(self.errors.values()),
             "origins_unreachable": self.origins_unreachable, "origins_paused": self.origins_paused,
+            "origins_suspect": self.origins_suspect, "kept_despite_gone": self.kept_despite_gone,
             "seconds": round(self.seconds, 2), "pages_per_second": round(self.pages_per_second, 1),
         }
 
@@ -112,6 +119,7 @@ class Crawler:
         on_progress: Callable[[CrawlStats, int], None] | None = None,
         on_checkpoint: Callable[[], None] | None = None,
         checkpoint_every: int = 200,
+        recrawl: bool = False,
     ) -> None:
         self.config = config
         self.state = state
@@ -129,6 +137,10 @@ class Crawler:
         self._per_origin: Counter = Counter(state.origin_counts())
         self._external: set[str] = set()
         self._finished: set[str] = set()  # URLs answered in this run (a queued copy is then skipped)
+        # A re-crawl defers deletions to the end of the run, to judge each origin as a whole.
+        self.recrawl = recrawl
+        self._gone: dict[str, list[str]] = {}
+        self._answered: Counter = Counter()
 
     # -- scope and frontier ------------------------------------------------------------
     def add_seeds(self, seeds: list[str]) -> list[str]:
@@ -308,8 +320,22 @@ class Crawler:
                 if since_checkpoint >= self.checkpoint_every and self.on_checkpoint:
                     self.on_checkpoint()
                     since_checkpoint = 0
+        self._apply_deletions()
         self.stats.seconds = time.monotonic() - start
         return self.stats
+
+    def _apply_deletions(self) -> None:
+        """Delete the entries of pages that answered 404/410, unless their origin looks broken."""
+        for name, urls in self._gone.items():
+            answered = max(1, self._answered[name])
+            if len(urls) >= SUSPECT_MIN_GONE and len(urls) / answered > SUSPECT_GONE_SHARE:
+                self.stats.origins_suspect.append(name)
+                self.stats.kept_despite_gone += len(urls)
+                self.stats.errors["origin-looks-broken"] += 1  # worth an alert: exit 1
+                continue  # their state says gone; the next run revisits them and decides again
+            with self.state.transaction():
+                for url in urls:
+                    self.state.drop_page(url)
 
     # -- results ----------------------------------------------------------------------
     def _mark(self, url: str, state: str, **kw: object) -> None:
@@ -371,14 +397,20 @@ class Crawler:
             self.stats.errors[res.error] += 1
             self._mark(row.url, "error", http_status=res.status or None, error=res.error)
             return
+        if row.kind == "page":
+            self._answered[o.name] += 1
         if res.status == 304:
             self.stats.unchanged += 1
             self._mark(row.url, "done", http_status=304)
+            self.state.schedule_next(row.url, changed=False)
             return
         if res.status in (404, 410):
             self.stats.gone += 1
             self._mark(row.url, "gone", http_status=res.status)
-            self.state.drop_page(row.url)
+            if self.recrawl:
+                self._gone.setdefault(o.name, []).append(row.url)
+            else:
+                self.state.drop_page(row.url)
             return
         if res.status != 200:
             self.stats.errors[f"http-{res.status}"] += 1
@@ -432,6 +464,7 @@ class Crawler:
         if previous and previous.content_hash == page.content_hash:
             self.stats.unchanged += 1
             self._mark(final, "done", **marks)
+            self.state.schedule_next(final, changed=False)
             return
         if previous and previous.content_hash:
             self.stats.changed += 1
@@ -440,6 +473,7 @@ class Crawler:
         outcome = self.process(page)
         self.stats.entries += len(outcome.entries)
         self._mark(final, "done", **marks)
+        self.state.schedule_next(final, changed=True)
         self.state.save_entries(final, outcome.entries, relevant=outcome.relevant, page_type=outcome.page_type)
 
     def _can_defer_to(self, canonical: str, o: _Origin) -> bool:

@@ -13,6 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+# Revisit intervals: at least every 20 hours (so a nightly job keeps daily pages daily, whatever its
+# start jitter), at most every 30 days; halved when a page changed, grown by half when it did not.
+MIN_INTERVAL = 20 * 3600.0
+MAX_INTERVAL = 30 * 86400.0
+CHANGED_FACTOR = 0.5
+UNCHANGED_FACTOR = 1.5
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS urls (
     url TEXT PRIMARY KEY,
@@ -29,7 +36,7 @@ CREATE TABLE IF NOT EXISTS urls (
     error_count INTEGER NOT NULL DEFAULT 0,
     error TEXT NOT NULL DEFAULT '',
     note TEXT NOT NULL DEFAULT '',          -- why skipped, duplicate of what, redirect target...
-    interval REAL NOT NULL DEFAULT 86400,   -- revisit interval (seconds)
+    interval REAL NOT NULL DEFAULT 72000,   -- revisit interval (seconds), adapted per page
     next_visit REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS urls_state ON urls(state);
@@ -96,6 +103,33 @@ class CrawlState:
             "INSERT OR IGNORE INTO urls(url, origin, depth, kind) VALUES (?,?,?,?)", (url, origin, depth, kind)
         )
         return cur.rowcount > 0
+
+    def requeue_due(self, *, full: bool = False, now: float | None = None) -> int:
+        """Queue what a re-crawl should revisit; stored ETags make every revisit conditional.
+
+        Due: pages whose adaptive interval has run out, every URL that failed last time, and always
+        the discovery URLs (seeds, sitemaps, feeds, listing and program pages) where new pages show
+        up. `full` revisits everything.
+        """
+        if full:
+            return self.requeue_all()
+        now = time.time() if now is None else now
+        return self.db.execute(
+            "UPDATE urls SET state='queued' WHERE state<>'queued' AND ("
+            " next_visit <= ? OR state='error' OR kind<>'page' OR depth=0"
+            " OR url IN (SELECT page_url FROM pages WHERE page_type IN ('listing', 'program')))",
+            (now,),
+        ).rowcount
+
+    def schedule_next(self, url: str, *, changed: bool, now: float | None = None) -> None:
+        """Nutch-style adaptive revisits: a changed page comes back sooner, an unchanged one later."""
+        now = time.time() if now is None else now
+        factor = CHANGED_FACTOR if changed else UNCHANGED_FACTOR
+        self.db.execute(
+            "UPDATE urls SET interval = MIN(MAX(interval * ?, ?), ?), next_visit = ? + MIN(MAX(interval * ?, ?), ?)"
+            " WHERE url=?",
+            (factor, MIN_INTERVAL, MAX_INTERVAL, now, factor, MIN_INTERVAL, MAX_INTERVAL, url),
+        )
 
     def requeue_all(self) -> int:
         """Queue every known URL again (a re-crawl); stored ETags make the revisits conditional."""
@@ -182,20 +216,34 @@ class CrawlState:
 
     # -- entries ----------------------------------------------------------------
     def save_entries(self, page_url: str, entries: list[dict], *, relevant: bool, page_type: str) -> None:
-        """Replace a page's entries in one transaction; the index catches up on `sync`."""
+        """Replace a page's entries in one transaction; the index catches up on `sync`.
+
+        Entries equal to the stored ones (a listing page that changed but holds no talk, say) leave
+        the page clean: nothing to rewrite in the index.
+        """
+        rows = [json.dumps(e) for e in entries]
+        stored = [r[0] for r in self.db.execute(
+            "SELECT data FROM entries WHERE page_url=? ORDER BY position", (page_url,))]
+        dirty = int(stored != rows)
         with self.transaction():
-            self.db.execute("DELETE FROM entries WHERE page_url=?", (page_url,))
-            self.db.executemany(
-                "INSERT INTO entries(page_url, entry_id, position, data) VALUES (?,?,?,?)",
-                [(page_url, e["id"], i, json.dumps(e)) for i, e in enumerate(entries)],
-            )
+            if dirty:
+                self.db.execute("DELETE FROM entries WHERE page_url=?", (page_url,))
+                self.db.executemany(
+                    "INSERT INTO entries(page_url, entry_id, position, data) VALUES (?,?,?,?)",
+                    [(page_url, e["id"], i, row) for i, (e, row) in enumerate(zip(entries, rows))],
+                )
             self.db.execute(
-                "INSERT INTO pages(page_url, indexed, relevant, page_type) VALUES (?,0,?,?) "
-                "ON CONFLICT(page_url) DO UPDATE SET indexed=0, relevant=excluded.relevant, page_type=excluded.page_type",
-                (page_url, int(relevant), page_type),
+                "INSERT INTO pages(page_url, indexed, relevant, page_type) VALUES (?,?,?,?) "
+                "ON CONFLICT(page_url) DO UPDATE SET indexed=MIN(indexed, excluded.indexed), "
+                "relevant=excluded.relevant, page_type=excluded.page_type",
+                (page_url, 1 - dirty, int(relevant), page_type),
             )
 
     def drop_page(self, page_url: str) -> None:
+        """Remove a page's entries; a page that had none costs no index write."""
+        if self.db.execute("SELECT 1 FROM entries WHERE page_url=? LIMIT 1", (page_url,)).fetchone() is None:
+            self.db.execute("UPDATE pages SET page_type='gone', relevant=0 WHERE page_url=?", (page_url,))
+            return
         self.save_entries(page_url, [], relevant=False, page_type="gone")
 
     def dirty_pages(self) -> Iterator[tuple[str, list[dict]]]:

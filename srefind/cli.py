@@ -89,7 +89,7 @@ def _progress_printer(enabled: bool):
 
 
 def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, delay: float | None,
-           as_json: bool, command: str, requeue: bool) -> None:
+           as_json: bool, command: str, requeue: bool, full: bool = False) -> None:
     from .pipeline import run_crawl
 
     cfg = load_config(config)
@@ -105,7 +105,7 @@ def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, del
     if live:
         live.start()
     try:
-        stats = run_crawl(cfg, path, seed_list, command=command, on_progress=update, requeue=requeue)
+        stats = run_crawl(cfg, path, seed_list, command=command, on_progress=update, requeue=requeue, full=full)
     finally:
         if live:
             live.stop()
@@ -115,9 +115,12 @@ def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, del
         click.echo(json.dumps(report, indent=2))
     else:
         table = Table(title=f"{command} finished in {report['seconds']} s", show_header=False)
-        for key in ("fetched", "new", "changed", "unchanged", "gone", "duplicates", "not_html", "robots_skipped",
+        for key in ("fetched", "new", "changed", "unchanged", "gone", "kept_despite_gone", "duplicates", "not_html",
+                    "robots_skipped",
                     "off_scope_links", "trap_skipped", "entries", "indexed_pages", "pages_per_second"):
             table.add_row(key.replace("_", " "), str(report[key]))
+        for name in report["origins_suspect"]:
+            table.add_row("origin looks broken (nothing deleted)", name)
         for kind, n in sorted(report["errors"].items()):
             table.add_row(f"errors: {kind}", str(n))
         table.add_row("data dir", str(path))
@@ -141,11 +144,16 @@ def crawl(seeds, config, data_dir, delay, as_json) -> None:
 @click.option("--config", type=click.Path(dir_okay=False), default=None)
 @data_dir_option
 @click.option("--delay", type=float, default=None, help="Seconds between requests to one origin.")
+@click.option("--full", is_flag=True, help="Revisit every known URL, not only those due.")
 @click.option("--json", "as_json", is_flag=True)
-def recrawl(config, data_dir, delay, as_json) -> None:
-    """The nightly job: revisit every known URL with conditional GETs and pick up new pages."""
+def recrawl(config, data_dir, delay, full, as_json) -> None:
+    """The nightly job: revisit known URLs with conditional GETs, find new pages, drop gone ones.
+
+    Pages that rarely change are revisited less often (between 20 hours and 30 days); sitemaps,
+    feeds and listing pages every time.
+    """
     existing_data_dir(data_dir)
-    _crawl((), config, data_dir, delay, as_json, "recrawl", requeue=True)
+    _crawl((), config, data_dir, delay, as_json, "recrawl", requeue=True, full=full)
 
 
 def _parse_facets(pairs: tuple[str, ...]) -> dict[str, list[str]]:
@@ -327,7 +335,7 @@ def demo(host, port, data_dir, no_serve) -> None:
         if live:
             live.start()
         try:
-            stats = run_crawl(cfg, path, cfg.seeds, command="demo", on_progress=update, requeue=True)
+            stats = run_crawl(cfg, path, cfg.seeds, command="demo", on_progress=update)
         finally:
             if live:
                 live.stop()

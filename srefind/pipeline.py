@@ -69,11 +69,13 @@ def run_crawl(
     *,
     command: str = "crawl",
     requeue: bool = False,
+    full: bool = False,
     on_progress: Callable[[CrawlStats, int], None] | None = None,
 ) -> CrawlStats:
     """Crawl from `seeds` (resuming any unfinished frontier), tag, and index. Holds the data-dir lock.
 
-    `requeue` revisits every known URL (with conditional GETs): the nightly re-crawl.
+    `requeue` is the nightly re-crawl: known URLs that are due are revisited with conditional GETs
+    (`full`: all of them), and 404/410 deletions are judged per origin at the end of the run.
     """
     paths = DataPaths(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -86,14 +88,16 @@ def run_crawl(
         try:
             tagger = Tagger(paths.lexicon)
             crawler = Crawler(
-                config, state, make_processor(tagger), on_progress=on_progress,
-                on_checkpoint=lambda: sync_index(state, paths.index),
+                config, state, make_processor(tagger), on_progress=on_progress, recrawl=requeue,
+                # A first crawl publishes as it goes (and resumes from there); a re-crawl publishes once,
+                # at the end, so searchers see one consistent new state.
+                on_checkpoint=None if requeue else (lambda: sync_index(state, paths.index)),
             )
             for row in state.known_urls(("page", "sitemap", "feed")):
                 if row.depth == 0:
                     crawler.scope.add(row.origin)
             if requeue:
-                state.requeue_all()
+                state.requeue_due(full=full)
             bad = crawler.add_seeds(seeds)
             if bad:
                 raise SrefindError(f"not an http(s) URL: {bad[0]}")

@@ -83,7 +83,7 @@ def test_search_table_for_people(demo_data):
 
 def test_a_second_crawl_of_an_unchanged_site_adds_no_duplicates(demo_sites, demo_data, tmp_path):
     before = run_cli("export", "--data-dir", str(demo_data)).stdout
-    proc = run_cli("recrawl", "--data-dir", str(demo_data), "--delay", "0", "--json")
+    proc = run_cli("recrawl", "--full", "--data-dir", str(demo_data), "--delay", "0", "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["new"] == 0 and report["changed"] == 0 and report["unchanged"] > 30

@@ -290,6 +290,20 @@ def _field(fields: dict[str, Tag], name: str) -> Tag | None:
     return el.find(class_="field-items") or el
 
 
+def _drupal_notes(paper: Tag) -> list[Block]:
+    """Text the node holds outside its known fields (an editor's update note, say): part of the talk page."""
+    notes = []
+    for child in paper.find_all(["p", "div"], recursive=True):
+        if any(_has_class(a, "field") or _has_class(a, "links") for a in [child, *child.parents] if a is not paper):
+            continue
+        if child.find(["p", "div"]) is not None or child.find_parent("ul") is not None:
+            continue
+        text = clean(child.get_text(" "))
+        if text:
+            notes.append(Block("text", text, tag=child.name))
+    return notes
+
+
 def _drupal_talk(soup: BeautifulSoup, tags: _Tags, page: Page, base: str) -> bool:
     """Talk pages in the Drupal style of usenix.org: one `node-paper` that is the page itself."""
     papers = [el for name in ("article", "div") for el in tags.named(name) if _has_class(el, "node-paper")]
@@ -309,6 +323,7 @@ def _drupal_talk(soup: BeautifulSoup, tags: _Tags, page: Page, base: str) -> boo
     blocks = [Block("heading", page.talk_title, 1)]
     if desc is not None:
         blocks.extend(_blocks(desc))
+    blocks.extend(_drupal_notes(paper))
     page.blocks = blocks
     conf = _field(fields, "field-presentation-conference")
     if conf is not None:

@@ -19,7 +19,7 @@ from whoosh.query import Every, Query
 from .lexicon import Company, Topic
 
 MAX_QUERY_CHARS = 256
-SEARCH_FIELDS = ["title", "speakers", "tags", "summary"]
+SEARCH_FIELDS = ["title", "speakers", "tags", "summary", "context"]
 FIELD_RE = re.compile(r"\b(company|topic|conference|year|speaker|site|title)\s*:\s*(\"[^\"]*\"|'[^']*'|[^\s()]+)", re.I)
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}

@@ -13,7 +13,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 FACETS = ("company", "topic", "conference", "year", "speaker", "site")
-TEXT_FIELDS = {"title": 3.0, "speakers": 2.0, "tags": 1.5, "summary": 1.0}
+TEXT_FIELDS = {"title": 3.0, "speakers": 2.0, "tags": 1.5, "summary": 1.0, "context": 0.3}
 
 
 def analyzer():
@@ -37,6 +37,7 @@ def build_schema() -> Schema:
         speakers=TEXT(analyzer=ana, stored=True, field_boost=TEXT_FIELDS["speakers"]),
         tags=TEXT(analyzer=ana, field_boost=TEXT_FIELDS["tags"]),
         summary=TEXT(analyzer=ana, stored=True, phrase=True),
+        context=TEXT(analyzer=ana, phrase=True, field_boost=TEXT_FIELDS["context"]),
         spell=TEXT(analyzer=plain_analyzer(), phrase=False, spelling=True),
         company=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
         topic=KEYWORD(stored=True, commas=True, lowercase=False),

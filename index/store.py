@@ -52,6 +52,7 @@ def _document(entry: dict) -> dict:
         "speakers": ", ".join(entry.get("speakers", [])),
         "tags": tags,
         "summary": entry.get("summary", ""),
+        "context": entry.get("context", ""),
         "spell": " ".join([entry.get("title", ""), tags, " ".join(entry.get("speakers", [])), entry.get("summary", "")]),
         "company": ",".join(entry.get("companies", [])),
         "topic": ",".join(entry.get("topics", [])),
@@ -77,11 +78,13 @@ def apply_changes(path: Path, changes: Iterable[tuple[str, list[dict]]], *, time
             f"the index at {path} is locked by another writer (a crawl still running?); try again when it ends"
         ) from None
     n = 0
+    names = set(ix.schema.names())  # an index made by an older srefind lacks newer fields: skip them
     try:
         for page_url, entries in changes:
             writer.delete_by_term("page_url", page_url)
             for entry in entries:
-                writer.update_document(**_document(entry))
+                doc = _document(entry)
+                writer.update_document(**{k: v for k, v in doc.items() if k in names})
             n += 1
         writer.commit()
     except BaseException:

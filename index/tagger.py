@@ -22,6 +22,7 @@ from .text import sentences, words
 
 MIN_WORDS = 12
 SUMMARY_CHARS = 6000
+CONTEXT_CHARS = 3000
 TITLE_SUFFIX = re.compile(r"\s+[|·•–—-]\s+[^|·•–—-]{2,60}$")
 LEAD = re.compile(r"^[\s\W]*(?:At\s+|The\s+)?(?P<subject>[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3})")
 
@@ -101,6 +102,10 @@ class Tagger:
             sections, split = segment(page.blocks, self._introduces)
         result.split = split
         many = len(sections) > 1
+        context = ""
+        if many:
+            used = {text for sec in sections for text in sec.blocks}
+            context = " ".join(b.text for b in page.blocks if b.kind == "text" and b.text not in used)[:CONTEXT_CHARS]
         for n, section in enumerate(sections, 1):
             title, people = self._section_title(page, section, split)
             if not section.blocks and not title:
@@ -135,6 +140,7 @@ class Tagger:
                     date=page.date,
                     summary="\n".join(section.blocks)[:SUMMARY_CHARS],
                     site=page.site,
+                    context=context,
                     evidence=evidence,
                 )
             )

@@ -51,15 +51,15 @@ def _free_block(n: int) -> int:
 
 @contextlib.contextmanager
 def fixture_web(shared: Path, *, generation: int = 1, fail_rate: float = 0.0, max_rps: float = 0.0,
-                log: Path | None = None, latency_ms: float = 0.0) -> Iterator[dict[str, str]]:
-    """Run shared/tools/fixture_web.py; yields {site: base_url}."""
+                log: Path | None = None, latency_ms: float = 0.0, port: int | None = None) -> Iterator[dict[str, str]]:
+    """Run shared/tools/fixture_web.py; yields {site: base_url}. `port`: reuse a base port (same URLs)."""
     tool = shared / "tools" / "fixture_web.py"
     if not tool.exists():
         raise SrefindError(f"{tool} not found: pass --shared pointing at the shared folder")
     n = sum(1 for p in (shared / "corpus" / "sites").iterdir() if p.is_dir())
     with tempfile.TemporaryDirectory() as tmp:
         ready = Path(tmp) / "ready.json"
-        args = [sys.executable, str(tool), "--port", str(_free_block(n)), "--generation", str(generation),
+        args = [sys.executable, str(tool), "--port", str(port or _free_block(n)), "--generation", str(generation),
                 "--ready", str(ready)]
         if fail_rate:
             args += ["--fail-rate", str(fail_rate)]

@@ -79,6 +79,9 @@ class TalkEntry:
     date: str = ""
     summary: str = ""
     site: str = ""
+    # Text of the page that belongs to none of its talks (a write-up's intro, a closing note): searchable
+    # with every talk of the page, at a low weight, so a page-level phrase still finds the page.
+    context: str = ""
     evidence: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self, *, evidence: bool = False) -> dict[str, Any]:

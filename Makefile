@@ -43,3 +43,18 @@ test: install-test browsers
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The quality ratchet on ../shared (what .ci/run checks after the tests).
+eval: install
+	$(BIN)/srefind eval --shared ../shared --floors quality-floors.json
+
+# Benchmarks print ratios against a baseline measured in the same run; results are kept in the README.
+install-bench: $(BIN)/python
+	@$(BIN)/pip install -q -e '.[bench]' >$(PIPLOG) 2>&1 || (cat $(PIPLOG); exit 1)
+
+bench: install-bench
+	$(BIN)/python benchmarks/tag_bench.py
+	$(BIN)/python benchmarks/crawl_bench.py --rounds 3
+	$(BIN)/python benchmarks/recrawl_bench.py
+	$(BIN)/python benchmarks/search_bench.py
+	$(BIN)/python benchmarks/web_bench.py

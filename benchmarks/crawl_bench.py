@@ -21,13 +21,23 @@ Why: the goal is that srefind's crawler, with all its politeness, robots and sta
 on, fetches at least 1.5x as many pages per second as Scrapy does here (on loopback the
 client's CPU is the bottleneck, so this measures per-page overhead, not network waiting).
 
+The fixture web's sockets: the tool is Python's http.server, which sends a response's headers
+and its body in two send()s without TCP_NODELAY. On a keep-alive connection Nagle's algorithm
+then holds the body back until the client's delayed ACK (about 40 ms on Linux), so every
+request after a connection's first costs 40 ms, and since every contender keeps connections
+alive, the benchmark would measure that stall and each contender's concurrency, not crawler
+overhead. By default the unchanged tool is started with Nagle switched off on its sockets
+(socketserver's `disable_nagle_algorithm`, as production servers do: nginx's tcp_nodelay is
+on by default); `--server stock` runs it exactly as shipped, to see the stalled picture.
+
 Fairness choices:
   * Every site is served on 127.0.0.1 at its own port. Scrapy keys its download slots (its
     per-domain concurrency) by hostname, which would put all eleven sites in one slot. The
     spider sets `download_slot` to the origin (scheme://host:port) on each request instead, and
     runs with CONCURRENT_REQUESTS_PER_DOMAIN=1 and CONCURRENT_REQUESTS=`workers` (srefind's
-    default config): the same politeness srefind applies. `--scrapy-concurrency` changes the
-    total for a sensitivity check.
+    default config, 4): the same politeness srefind applies. (Scrapy's robots.txt requests carry
+    no slot and share the hostname's, so those eleven go one at a time.) `--scrapy-concurrency`
+    changes the total for a sensitivity check; on this fixture more than 8 made Scrapy slower.
   * Discovery is the same for every contender: the seeds, each origin's /sitemap.xml (srefind
     reads it from robots.txt or falls back to that path), `<a href>`, feed `<link rel=alternate>`,
     sitemap `<loc>` and feed item links, limited to the fixture origins.
@@ -44,7 +54,8 @@ How it is measured:
     Crawler.run for srefind-crawler, around run_crawl (crawl + tagging + index) for
     srefind-pipeline, Scrapy's own `elapsed_time_seconds` stat (spider opened to closed), and
     around the loop for plain. The contenders' own counts (Scrapy's response_received_count,
-    srefind's CrawlStats, the plain loop's responses) are printed next to the server's count.
+    srefind's CrawlStats, the plain loop's responses) are printed next to the server's count,
+    and so is each worker's CPU time (user + system, all threads) per response.
   * The median over `--rounds` rounds is reported, and each median's ratio to Scrapy's.
 
     .venv/bin/pip install -q scrapy            # or: pip install -e '.[bench]'
@@ -56,19 +67,26 @@ Exit status: 0 when every contender produced a result in every round, 1 otherwis
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.metadata
 import json
 import os
 import resource
-import statistics
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
+from statistics import median
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
 from urllib.parse import urldefrag, urljoin, urlsplit
+
+if TYPE_CHECKING:
+    from srefind.crawler.engine import PageOutcome
+    from srefind.models import Page
 
 CONTENDERS = ("srefind-crawler", "srefind-pipeline", "scrapy", "plain")
 BASELINE = "scrapy"
@@ -102,6 +120,55 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Meter:
+    """Wall time, CPU time (every thread) and the peak RSS reached before the measured block."""
+
+    def __enter__(self) -> "Meter":
+        self.rss_before = peak_rss_mb()
+        self.cpu = cpu_seconds()
+        self.seconds = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.seconds
+        self.cpu = cpu_seconds() - self.cpu
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU-seconds every process on the machine has used since boot (Linux /proc/stat), or None."""
+    try:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    idle = ticks[3] + ticks[4]  # idle + iowait; the rest (steal included) was someone's work
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """This process and its reaped children (workers, the fixture web)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def source_fingerprint() -> str:
+    """A short hash of the srefind sources under test (srefind, srefind.crawler, srefind.index)."""
+    import hashlib
+    import importlib.util
+
+    digest = hashlib.sha1()
+    for package in ("srefind", "srefind.crawler", "srefind.index"):
+        spec = importlib.util.find_spec(package)
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            for path in sorted(Path(folder).glob("*.py")):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def user_agent() -> str:
     from srefind.config import load_config
 
@@ -116,6 +183,7 @@ class WorkerResult:
     seconds: float  # crawl time measured inside the worker (see the module docstring)
     responses: int  # the contender's own count of HTTP responses (see `note`)
     html_pages: int  # HTML pages parsed
+    cpu_seconds: float  # user + system CPU of the worker process during the crawl
     peak_rss_mb: float
     rss_before_mb: float  # peak RSS after imports, before the crawl started
     note: str = ""
@@ -123,7 +191,8 @@ class WorkerResult:
 
 
 # -- workers (each runs in its own process) --------------------------------------------------
-def _no_tagging(page: Any) -> Any:
+def _no_tagging(page: Page) -> PageOutcome:
+    """The crawler's `process` stage without tagging or indexing: the page is stored with no entries."""
     from srefind.crawler.engine import PageOutcome
 
     return PageOutcome(entries=[], relevant=False, page_type=page.page_type)
@@ -136,22 +205,20 @@ def work_srefind_crawler(seeds: list[str], data_dir: Path, _concurrency: int) ->
 
     cfg = load_config(None)
     cfg.delay = 0.0
-    before = peak_rss_mb()
-    start = time.perf_counter()
-    state = CrawlState(data_dir / "crawl.sqlite")
-    try:
-        crawler = Crawler(cfg, state, _no_tagging)
-        bad = crawler.add_seeds(seeds)
-        if bad:
-            raise SystemExit(f"bad seeds: {bad}")
-        crawler.load_frontier()
-        stats = crawler.run()
-    finally:
-        state.close()
-    seconds = time.perf_counter() - start
+    with Meter() as m:
+        state = CrawlState(data_dir / "crawl.sqlite")
+        try:
+            crawler = Crawler(cfg, state, _no_tagging)
+            bad = crawler.add_seeds(seeds)
+            if bad:
+                raise SystemExit(f"bad seeds: {bad}")
+            crawler.load_frontier()
+            stats = crawler.run()
+        finally:
+            state.close()
     return WorkerResult(
-        "srefind-crawler", seconds, stats.fetched,
-        stats.new + stats.changed + stats.unchanged + stats.duplicates, peak_rss_mb(), before,
+        "srefind-crawler", m.seconds, stats.fetched,
+        stats.new + stats.changed + stats.unchanged + stats.duplicates, m.cpu, peak_rss_mb(), m.rss_before,
         note="CrawlStats.fetched: final answers, without robots.txt and redirect hops",
         detail=stats.to_dict(),
     )
@@ -163,20 +230,21 @@ def work_srefind_pipeline(seeds: list[str], data_dir: Path, _concurrency: int) -
 
     cfg = load_config(None)
     cfg.delay = 0.0
-    before = peak_rss_mb()
-    start = time.perf_counter()
-    stats = run_crawl(cfg, data_dir / "data", seeds)
-    seconds = time.perf_counter() - start
+    with Meter() as m:
+        stats = run_crawl(cfg, data_dir / "data", seeds)
     return WorkerResult(
-        "srefind-pipeline", seconds, stats.fetched,
-        stats.new + stats.changed + stats.unchanged + stats.duplicates, peak_rss_mb(), before,
+        "srefind-pipeline", m.seconds, stats.fetched,
+        stats.new + stats.changed + stats.unchanged + stats.duplicates, m.cpu, peak_rss_mb(), m.rss_before,
         note="CrawlStats.fetched: final answers, without robots.txt and redirect hops",
         detail=stats.to_dict(),
     )
 
 
 def work_scrapy(seeds: list[str], _data_dir: Path, concurrency: int) -> WorkerResult:
-    import scrapy
+    try:
+        import scrapy
+    except ImportError:
+        raise SystemExit("scrapy is not installed: .venv/bin/pip install -q scrapy (the `bench` extra)") from None
     from scrapy.crawler import CrawlerProcess
     from scrapy.http import HtmlResponse, Response, XmlResponse
 
@@ -185,7 +253,11 @@ def work_scrapy(seeds: list[str], _data_dir: Path, concurrency: int) -> WorkerRe
     class FixtureSpider(scrapy.Spider):
         name = "fixture-web"
 
-        def start_requests(self) -> Iterator[scrapy.Request]:
+        async def start(self) -> AsyncIterator[scrapy.Request]:  # Scrapy >= 2.13
+            for request in self.start_requests():
+                yield request
+
+        def start_requests(self) -> Iterator[scrapy.Request]:  # older Scrapy
             for url in start_urls(seeds):
                 yield self.request(url)
 
@@ -220,18 +292,17 @@ def work_scrapy(seeds: list[str], _data_dir: Path, concurrency: int) -> WorkerRe
             "TELNETCONSOLE_ENABLED": False,
             "USER_AGENT": user_agent(),
         },
-        install_root_handler=True,
     )
     crawler = process.create_crawler(FixtureSpider)
     process.crawl(crawler)
-    before = peak_rss_mb()
-    process.start()
+    with Meter() as m:
+        process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     detail = {k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in sorted(stats.items())}
     return WorkerResult(
         "scrapy", float(stats.get("elapsed_time_seconds", 0.0)), int(stats.get("response_received_count", 0)),
-        int(stats.get("bench/html_pages", 0)), peak_rss_mb(), before,
-        note="response_received_count: every response, robots.txt and redirects included",
+        int(stats.get("bench/html_pages", 0)), m.cpu, peak_rss_mb(), m.rss_before,
+        note="response_received_count: every response but redirect hops (robots.txt included)",
         detail=detail,
     )
 
@@ -247,46 +318,47 @@ def work_plain(seeds: list[str], _data_dir: Path, _concurrency: int) -> WorkerRe
     session.headers["User-Agent"] = user_agent()
     queue = deque(start_urls(seeds))
     seen = set(queue)
-    responses = html_pages = text_chars = 0
+    counts: Counter[str] = Counter()
     statuses: Counter[int] = Counter()
-    before = peak_rss_mb()
-    start = time.perf_counter()
-    while queue:
-        url = queue.popleft()
+
+    def visit(url: str) -> tuple[str, list[str]]:
+        """Fetch one URL and parse it: (the URL it ended at, the hrefs it holds)."""
         try:
             resp = session.get(url, timeout=(5, 20))
         except requests.RequestException:
             statuses[0] += 1
-            continue
-        responses += 1 + len(resp.history)
+            return url, []
+        counts["responses"] += 1 + len(resp.history)
         statuses[resp.status_code] += 1
         seen.add(resp.url)
         ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
         if resp.status_code != 200 or not resp.content:
-            continue
+            return resp.url, []
         if ctype in ("text/html", "application/xhtml+xml"):
-            doc = lxml.html.fromstring(resp.content)
+            doc = lxml.html.fromstring(resp.content, base_url=resp.url)
             title = doc.findtext(".//title") or ""
             body = doc.find("body")
             text = " ".join(body.itertext()) if body is not None else ""
-            html_pages += 1
-            text_chars += len(title) + len(text)
-            hrefs = doc.xpath("//a/@href") + doc.xpath(FEED_XPATH)
-        elif ctype.endswith("xml"):
+            counts["html_pages"] += 1
+            counts["text_chars"] += len(title) + len(text)
+            return resp.url, doc.xpath("//a/@href") + doc.xpath(FEED_XPATH)
+        if ctype.endswith("xml"):
             root = etree.fromstring(resp.content, parser=xml_parser)
-            hrefs = root.xpath(XML_LINKS_XPATH) if root is not None else []
-        else:
-            continue
-        for href in hrefs:
-            target = urldefrag(urljoin(resp.url, str(href).strip())).url
-            if target not in seen and origin_of(target) in scope:
-                seen.add(target)
-                queue.append(target)
-    seconds = time.perf_counter() - start
+            return resp.url, root.xpath(XML_LINKS_XPATH) if root is not None else []
+        return resp.url, []
+
+    with Meter() as m:
+        while queue:
+            base, hrefs = visit(queue.popleft())
+            for href in hrefs:
+                target = urldefrag(urljoin(base, str(href).strip())).url
+                if target not in seen and origin_of(target) in scope:
+                    seen.add(target)
+                    queue.append(target)
     return WorkerResult(
-        "plain", seconds, responses, html_pages, peak_rss_mb(), before,
+        "plain", m.seconds, counts["responses"], counts["html_pages"], m.cpu, peak_rss_mb(), m.rss_before,
         note="every response, redirect hops included (no robots.txt)",
-        detail={"statuses": {str(k): v for k, v in sorted(statuses.items())}, "text_chars": text_chars},
+        detail={"statuses": {str(k): v for k, v in sorted(statuses.items())}, "text_chars": counts["text_chars"]},
     )
 
 
@@ -306,6 +378,63 @@ def worker_main(name: str, seeds: list[str], data_dir: Path, concurrency: int) -
 
 
 # -- the parent: fixture web, rounds, server-side counts, report ------------------------------
+# Runs fixture_web.py unchanged, with TCP_NODELAY on every connection it accepts (see the docstring).
+NODELAY_LAUNCHER = (
+    "import runpy, socketserver, sys; "
+    "socketserver.StreamRequestHandler.disable_nagle_algorithm = True; "
+    "sys.argv = sys.argv[1:]; "
+    "runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+
+
+def free_port_block(n: int) -> int:
+    """A base port with `n` free loopback ports after it (fixture_web.py counts ports up from --port)."""
+    for base in range(20000 + os.getpid() % 20000, 60000 - n, n):
+        socks: list[socket.socket] = []
+        try:
+            for i in range(n):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise SystemExit("no free block of loopback ports for the fixture web")
+
+
+@contextlib.contextmanager
+def fixture_web(shared: Path, log: Path, *, nodelay: bool) -> Iterator[dict[str, str]]:
+    """Serve shared/corpus/sites with shared/tools/fixture_web.py; yields {site: base_url}."""
+    tool = shared / "tools" / "fixture_web.py"
+    sites = shared / "corpus" / "sites"
+    if not tool.is_file() or not sites.is_dir():
+        raise SystemExit(f"{shared} holds no tools/fixture_web.py and corpus/sites: pass --shared")
+    n = sum(1 for p in sites.iterdir() if p.is_dir())
+    with tempfile.TemporaryDirectory(prefix="crawl-bench-web-") as tmp:
+        ready, errors = Path(tmp) / "ready.json", Path(tmp) / "stderr.txt"
+        args = [sys.executable, *(["-c", NODELAY_LAUNCHER] if nodelay else []), str(tool),
+                "--port", str(free_port_block(n)), "--ready", str(ready), "--log", str(log)]
+        with errors.open("wb") as err:
+            proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            deadline = time.monotonic() + 20
+            while not ready.exists():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the fixture web did not start: {errors.read_text()[-400:]}")
+                time.sleep(0.05)
+            yield json.loads(ready.read_text())
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 class AccessLog:
     """Reads the fixture web's JSON access log incrementally: the requests one run made."""
 
@@ -385,38 +514,44 @@ def summarize(runs: list[RunRecord], contenders: list[str]) -> dict[str, Any]:
         if not ok:
             out[name] = {"ok": False, "errors": [r.error for r in failed]}
             continue
-        med = lambda xs: statistics.median(xs)  # noqa: E731
         out[name] = {
             "ok": not failed,
             "errors": [r.error for r in failed],
             "rounds": len(ok),
-            "pages_per_second": round(med([r.pages_per_second for r in ok]), 1),
+            "pages_per_second": round(median([r.pages_per_second for r in ok]), 1),
             "pages_per_second_min": round(min(r.pages_per_second for r in ok), 1),
             "pages_per_second_max": round(max(r.pages_per_second for r in ok), 1),
-            "seconds": round(med([r.result["seconds"] for r in ok]), 3),
-            "process_seconds": round(med([r.process_seconds for r in ok]), 3),
-            "server_responses": int(med([r.server_responses for r in ok])),
+            "seconds": round(median([r.result["seconds"] for r in ok]), 3),
+            "process_seconds": round(median([r.process_seconds for r in ok]), 3),
+            "server_responses": int(median([r.server_responses for r in ok])),
             "server_statuses": ok[0].server_statuses,
             "robots_requests": ok[0].robots_requests,
-            "own_responses": int(med([r.result["responses"] for r in ok])),
+            "cpu_ms_per_response": round(median([1000 * r.result["cpu_seconds"] / max(1, r.server_responses)
+                                               for r in ok]), 2),
+            "own_responses": int(median([r.result["responses"] for r in ok])),
             "own_responses_note": ok[0].result["note"],
-            "html_pages": int(med([r.result["html_pages"] for r in ok])),
+            "html_pages": int(median([r.result["html_pages"] for r in ok])),
             "peak_rss_mb": round(max(r.result["peak_rss_mb"] for r in ok), 1),
             "rss_before_crawl_mb": round(max(r.result["rss_before_mb"] for r in ok), 1),
         }
     base = out.get(BASELINE, {}).get("pages_per_second")
+    base_cpu = out.get(BASELINE, {}).get("cpu_ms_per_response")
     for name, row in out.items():
         if row.get("pages_per_second") is not None:
             row[f"ratio_vs_{BASELINE}"] = round(row["pages_per_second"] / base, 2) if base else None
+            # Less sensitive to other load on the machine: responses per CPU-second, relative to Scrapy's.
+            cpu = row["cpu_ms_per_response"]
+            row[f"cpu_efficiency_vs_{BASELINE}"] = round(base_cpu / cpu, 2) if base_cpu and cpu else None
     return out
 
 
 def print_table(summary: dict[str, Any], meta: dict[str, Any]) -> None:
-    print(f"crawl_bench: {meta['sites']} fixture sites on 127.0.0.1, {meta['rounds']} round(s), median shown; "
-          f"srefind delay 0, workers {meta['workers']}; scrapy CONCURRENT_REQUESTS {meta['scrapy_concurrency']}, "
-          "1 per origin slot")
-    head = (f"{'contender':<17} {'pages/s':>8} {'min-max':>13} {'x scrapy':>8} {'crawl s':>8} {'proc s':>7} "
-            f"{'responses':>9} {'own':>5} {'html':>5} {'RSS MB':>7} {'(pre)':>6}")
+    print(f"crawl_bench: {meta['sites']} fixture sites on 127.0.0.1 (server: {meta['server']}), "
+          f"{meta['rounds']} round(s), medians; srefind delay 0, workers {meta['workers']}; "
+          f"scrapy {meta['scrapy']}, CONCURRENT_REQUESTS {meta['scrapy_concurrency']}, 1 per origin slot; "
+          f"{meta['cpus']} CPUs; srefind sources {meta['srefind_sources']}")
+    head = (f"{'contender':<17} {'pages/s':>8} {'min-max':>9} {'x scrapy':>8} {'crawl s':>7} {'proc s':>6} "
+            f"{'CPU ms/r':>8} {'responses':>9} {'own':>4} {'html':>4} {'RSS MB':>6} {'(pre)':>5}")
     print(head)
     print("-" * len(head))
     for name, row in summary.items():
@@ -425,16 +560,18 @@ def print_table(summary: dict[str, Any], meta: dict[str, Any]) -> None:
             continue
         ratio = row.get(f"ratio_vs_{BASELINE}")
         spread = f"{row['pages_per_second_min']:.0f}-{row['pages_per_second_max']:.0f}"
-        print(f"{name:<17} {row['pages_per_second']:>8.1f} {spread:>13} "
-              f"{(f'{ratio:.2f}x' if ratio is not None else 'n/a'):>8} {row['seconds']:>8.2f} "
-              f"{row['process_seconds']:>7.2f} {row['server_responses']:>9} {row['own_responses']:>5} "
-              f"{row['html_pages']:>5} {row['peak_rss_mb']:>7.1f} {row['rss_before_crawl_mb']:>6.1f}")
+        print(f"{name:<17} {row['pages_per_second']:>8.1f} {spread:>9} "
+              f"{(f'{ratio:.2f}x' if ratio is not None else 'n/a'):>8} {row['seconds']:>7.2f} "
+              f"{row['process_seconds']:>6.2f} {row['cpu_ms_per_response']:>8.2f} {row['server_responses']:>9} "
+              f"{row['own_responses']:>4} {row['html_pages']:>4} {row['peak_rss_mb']:>6.1f} "
+              f"{row['rss_before_crawl_mb']:>5.1f}")
         if row["errors"]:
             print(f"{'':<17} {len(row['errors'])} failed round(s): {row['errors'][0][:160]}")
     print()
     print("pages/s   = HTTP responses the fixture web logged for the run / crawl s (median over rounds)")
     print("crawl s   = crawl time inside the worker (start-up and imports excluded; scrapy: its elapsed_time_seconds)")
     print("proc s    = the worker process from spawn to exit, for reference")
+    print("CPU ms/r  = the worker's CPU time (user + system, all threads) during the crawl per response")
     print("responses = requests the fixture web answered (robots.txt, redirects, 404s, sitemaps, feeds, pages)")
     print("own       = the contender's own count:")
     for name, row in summary.items():
@@ -446,20 +583,30 @@ def print_table(summary: dict[str, Any], meta: dict[str, Any]) -> None:
         if "server_statuses" in row:
             st = ", ".join(f"{k}: {v}" for k, v in row["server_statuses"].items())
             print(f"  {name:<17} statuses {{{st}}}, robots.txt requests {row['robots_requests']}")
-    goal = summary.get("srefind-crawler", {}).get(f"ratio_vs_{BASELINE}")
+    crawler = summary.get("srefind-crawler", {})
+    goal = crawler.get(f"ratio_vs_{BASELINE}")
     if goal is not None:
         verdict = "meets" if goal >= 1.5 else "is below"
-        print(f"\nsrefind-crawler runs at {goal:.2f}x Scrapy's pages/s: {verdict} the 1.5x goal.")
+        print(f"\nsrefind-crawler runs at {goal:.2f}x Scrapy's pages/s: {verdict} the 1.5x goal "
+              f"(per CPU-second it does {crawler[f'cpu_efficiency_vs_{BASELINE}']:.2f}x Scrapy's responses).")
+    if meta["srefind_sources_changed"]:
+        print("warning: srefind's sources changed during the run: the rounds measured different code.")
+    share = meta.get("other_processes_cpu_share")
+    if share is not None:
+        print(f"other processes used {100 * share:.0f}% of the machine's CPU during the run"
+              + (": pages/s is noisy, CPU ms/r is the steadier figure." if share > 0.05 else "."))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     default_shared = Path(__file__).resolve().parents[2] / "shared"
-    p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0],
+    p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--shared", type=Path, default=default_shared,
                    help=f"the shared folder holding tools/fixture_web.py and corpus/ (default: {default_shared})")
     p.add_argument("--rounds", type=int, default=3, help="runs per contender; the median is reported (default 3)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.add_argument("--server", choices=("nodelay", "stock"), default="nodelay",
+                   help="run the fixture web with TCP_NODELAY (default) or exactly as shipped: see above")
     p.add_argument("--only", action="append", choices=CONTENDERS, help="run only this contender (repeatable)")
     p.add_argument("--scrapy-concurrency", type=int, default=0,
                    help="Scrapy's CONCURRENT_REQUESTS (default: srefind's `workers`, 4)")
@@ -482,13 +629,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         return worker_main(args.worker, json.loads(args.seeds), args.data_dir, concurrency)
 
-    from srefind.evaluation import fixture_web
-
     contenders = [c for c in CONTENDERS if not args.only or c in args.only]
     runs: list[RunRecord] = []
     with tempfile.TemporaryDirectory(prefix="crawl-bench-") as tmp:
         log_path = Path(tmp) / "access.jsonl"
-        with fixture_web(args.shared.resolve(), log=log_path) as bases:
+        busy0, own0, wall0 = machine_busy_seconds(), own_cpu_seconds(), time.monotonic()
+        code = source_fingerprint()
+        with fixture_web(args.shared.resolve(), log_path, nodelay=args.server == "nodelay") as bases:
             seeds = list(bases.values())
             log = AccessLog(log_path)
             for rnd in range(args.rounds):
@@ -500,14 +647,19 @@ def main(argv: list[str] | None = None) -> int:
                     msg = (f" {rec.pages_per_second:.1f} pages/s ({rec.server_responses} responses in "
                            f"{rec.result['seconds']:.2f}s)" if rec.ok else f" FAILED: {rec.error}")
                     print(msg, file=sys.stderr, flush=True)
+    busy1, own1, wall = machine_busy_seconds(), own_cpu_seconds(), time.monotonic() - wall0
+    code_after = source_fingerprint()
+    others = None
+    if busy0 is not None and busy1 is not None:
+        others = round(max(0.0, (busy1 - busy0) - (own1 - own0)) / (wall * (os.cpu_count() or 1)), 3)
     summary = summarize(runs, contenders)
-    meta = {"sites": len(seeds), "rounds": args.rounds, "workers": workers, "scrapy_concurrency": concurrency,
-            "python": sys.version.split()[0], "cpus": os.cpu_count()}
+    meta = {"sites": len(seeds), "rounds": args.rounds, "server": args.server, "workers": workers,
+            "scrapy_concurrency": concurrency, "python": sys.version.split()[0], "cpus": os.cpu_count(),
+            "seconds": round(wall, 1), "other_processes_cpu_share": others, "srefind_sources": code,
+            "srefind_sources_changed": code_after != code}
     try:
-        import scrapy
-
-        meta["scrapy"] = scrapy.__version__
-    except ImportError:
+        meta["scrapy"] = importlib.metadata.version("scrapy")
+    except importlib.metadata.PackageNotFoundError:
         meta["scrapy"] = None
     if args.json:
         print(json.dumps({"meta": meta, "summary": summary, "runs": [asdict(r) for r in runs]}))

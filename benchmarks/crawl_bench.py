@@ -72,7 +72,6 @@ import importlib.metadata
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -379,60 +378,19 @@ def worker_main(name: str, seeds: list[str], data_dir: Path, concurrency: int) -
 
 # -- the parent: fixture web, rounds, server-side counts, report ------------------------------
 # Runs fixture_web.py unchanged, with TCP_NODELAY on every connection it accepts (see the docstring).
-NODELAY_LAUNCHER = (
-    "import runpy, socketserver, sys; "
-    "socketserver.StreamRequestHandler.disable_nagle_algorithm = True; "
-    "sys.argv = sys.argv[1:]; "
-    "runpy.run_path(sys.argv[0], run_name='__main__')"
-)
-
-
-def free_port_block(n: int) -> int:
-    """A base port with `n` free loopback ports after it (fixture_web.py counts ports up from --port)."""
-    for base in range(20000 + os.getpid() % 20000, 60000 - n, n):
-        socks: list[socket.socket] = []
-        try:
-            for i in range(n):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", base + i))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise SystemExit("no free block of loopback ports for the fixture web")
-
-
 @contextlib.contextmanager
 def fixture_web(shared: Path, log: Path, *, nodelay: bool) -> Iterator[dict[str, str]]:
-    """Serve shared/corpus/sites with shared/tools/fixture_web.py; yields {site: base_url}."""
-    tool = shared / "tools" / "fixture_web.py"
-    sites = shared / "corpus" / "sites"
-    if not tool.is_file() or not sites.is_dir():
+    """Serve shared/corpus/sites with shared/tools/fixture_web.py (srefind's own launcher); yields {site: base_url}."""
+    from srefind.errors import SrefindError
+    from srefind.evaluation import fixture_web as serve
+
+    if not (shared / "tools" / "fixture_web.py").is_file() or not (shared / "corpus" / "sites").is_dir():
         raise SystemExit(f"{shared} holds no tools/fixture_web.py and corpus/sites: pass --shared")
-    n = sum(1 for p in sites.iterdir() if p.is_dir())
-    with tempfile.TemporaryDirectory(prefix="crawl-bench-web-") as tmp:
-        ready, errors = Path(tmp) / "ready.json", Path(tmp) / "stderr.txt"
-        args = [sys.executable, *(["-c", NODELAY_LAUNCHER] if nodelay else []), str(tool),
-                "--port", str(free_port_block(n)), "--ready", str(ready), "--log", str(log)]
-        with errors.open("wb") as err:
-            proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
-        try:
-            deadline = time.monotonic() + 20
-            while not ready.exists():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the fixture web did not start: {errors.read_text()[-400:]}")
-                time.sleep(0.05)
-            yield json.loads(ready.read_text())
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    try:
+        with serve(shared, log=log, nodelay=nodelay) as bases:
+            yield bases
+    except SrefindError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 class AccessLog:

@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from srefind.config import load_config
-from srefind.evaluation import _free_block, fixture_web, locate
+from srefind.evaluation import fixture_web, free_port_block, locate
 from srefind.index.search import SearchEngine
 from srefind.pipeline import DataPaths, run_crawl
 
@@ -79,7 +79,7 @@ def main() -> None:
     sites = fixture_sites(shared)
     cfg = load_config(None)
     cfg.delay = 0.0
-    port = _free_block(len(sites))
+    port = free_port_block(len(sites))
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

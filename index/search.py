@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from whoosh import highlight, scoring
-from whoosh.query import Every, Term
+from whoosh.query import Every
 
 from .facets import FacetIndex, FacetValue, bitset, docnums
 from .lexicon import load_companies, load_synonyms, load_topics

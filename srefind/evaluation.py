@@ -30,7 +30,18 @@ from .errors import SrefindError
 CORE_KINDS = ("writeup", "talk")
 
 
-def _free_block(n: int) -> int:
+# fixture_web.py as shipped writes headers and body in two sends without TCP_NODELAY, so every request
+# after the first on a kept-alive connection stalls ~40 ms (Nagle + delayed ACK). Benchmarks that
+# measure the crawler, not that stall, start the unchanged tool with Nagle switched off.
+NODELAY_LAUNCHER = (
+    "import runpy, socketserver, sys; "
+    "socketserver.StreamRequestHandler.disable_nagle_algorithm = True; "
+    "sys.argv = sys.argv[1:]; "
+    "runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+
+
+def free_port_block(n: int) -> int:
     """A base port with `n` free ports after it (fixture_web counts ports up from --port)."""
     for _ in range(50):
         base = random.randint(20000, 60000 - n)
@@ -51,15 +62,17 @@ def _free_block(n: int) -> int:
 
 @contextlib.contextmanager
 def fixture_web(shared: Path, *, generation: int = 1, fail_rate: float = 0.0, max_rps: float = 0.0,
-                log: Path | None = None, latency_ms: float = 0.0, port: int | None = None) -> Iterator[dict[str, str]]:
-    """Run shared/tools/fixture_web.py; yields {site: base_url}. `port`: reuse a base port (same URLs)."""
+                log: Path | None = None, latency_ms: float = 0.0, port: int | None = None,
+                nodelay: bool = False) -> Iterator[dict[str, str]]:
+    """Run shared/tools/fixture_web.py; yields {site: base_url}. `port`: reuse a base port (same URLs);
+    `nodelay`: the same tool, with Nagle's algorithm off (see NODELAY_LAUNCHER)."""
     tool = shared / "tools" / "fixture_web.py"
     if not tool.exists():
         raise SrefindError(f"{tool} not found: pass --shared pointing at the shared folder")
     n = sum(1 for p in (shared / "corpus" / "sites").iterdir() if p.is_dir())
     with tempfile.TemporaryDirectory() as tmp:
         ready = Path(tmp) / "ready.json"
-        args = [sys.executable, str(tool), "--port", str(port or _free_block(n)), "--generation", str(generation),
+        args = [sys.executable, *(["-c", NODELAY_LAUNCHER] if nodelay else []), str(tool), "--port", str(port or free_port_block(n)), "--generation", str(generation),
                 "--ready", str(ready)]
         if fail_rate:
             args += ["--fail-rate", str(fail_rate)]
@@ -74,7 +87,7 @@ def fixture_web(shared: Path, *, generation: int = 1, fail_rate: float = 0.0, ma
             deadline = time.monotonic() + 20
             while not ready.exists():
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SrefindError(f"fixture web did not start: {proc.stderr.read().decode()[-300:]}")
+                    raise SrefindError(f"the fixture web did not start: {proc.stderr.read().decode()[-400:]}")
                 time.sleep(0.05)
             yield json.loads(ready.read_text())
         finally:
@@ -83,6 +96,7 @@ def fixture_web(shared: Path, *, generation: int = 1, fail_rate: float = 0.0, ma
                 proc.wait(5)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
 
 
 def load_gold(shared: Path) -> dict[tuple[str, str], dict]:

@@ -7,7 +7,7 @@ loopback, generation 1, no latency, no failures), contenders run back to back:
   srefind-crawler   srefind.crawler.engine.Crawler with everything a real crawl switches on:
                     robots.txt, per-origin politeness (delay 0, one request in flight per
                     origin, `workers` in total), SQLite crawl state, sitemap/feed discovery and
-                    bs4+lxml extraction. Tagging and indexing are replaced by a no-op `process`.
+                    lxml extraction. Tagging and indexing are replaced by a no-op `process`.
   srefind-pipeline  srefind.pipeline.run_crawl: the same crawl plus NLTK tagging and the Whoosh
                     index, i.e. what `srefind crawl` does.
   scrapy            a Scrapy spider over the same seeds with ROBOTSTXT_OBEY, DOWNLOAD_DELAY 0 and

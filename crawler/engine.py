@@ -32,13 +32,16 @@ MAX_ORIGIN_DELAY = 30.0
 MAX_RETRY_AFTER = 120.0
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 XML_TYPES = {"application/xml", "text/xml", "application/rss+xml", "application/atom+xml"}
-# Why a redirect was not followed inside the fetch; the target is queued under its own name instead,
-# where scope, trap guards, robots.txt and the target origin's politeness all apply to it.
 # An origin that answers 404/410 for more than this share of the pages revisited in one run (and for at
 # least SUSPECT_MIN_GONE of them) looks broken rather than edited: nothing of it is deleted that run.
 SUSPECT_GONE_SHARE = 0.5
 SUSPECT_MIN_GONE = 3
-UNFOLLOWED_REDIRECTS = {"off-scope-redirect", "cross-origin-redirect", "robots-redirect", "trap-redirect"}
+# Why a redirect was not followed inside the fetch; the target is queued under its own name instead,
+# where scope, trap guards, robots.txt and the target origin's politeness all apply to it. A target
+# already answered ("known-redirect": this run, or settled before it) is not requested a second time.
+UNFOLLOWED_REDIRECTS = {"off-scope-redirect", "cross-origin-redirect", "robots-redirect", "trap-redirect",
+                        "known-redirect"}
+SETTLED_STATES = ("done", "gone", "skipped")  # not fetched again in a run as some other URL's redirect target
 
 
 @dataclass
@@ -137,6 +140,7 @@ class Crawler:
         self._per_origin: Counter = Counter(state.origin_counts())
         self._external: set[str] = set()
         self._finished: set[str] = set()  # URLs answered in this run (a queued copy is then skipped)
+        self._settled: set[str] = set()  # URLs settled before this run started (read when it starts)
         # A re-crawl defers deletions to the end of the run, to judge each origin as a whole.
         self.recrawl = recrawl
         self._gone: dict[str, list[str]] = {}
@@ -224,6 +228,8 @@ class Crawler:
                 return "robots-redirect"
             if self._trap(target):
                 return "trap-redirect"
+            if target in self._finished or target in self._settled:
+                return "known-redirect"  # already answered: following would request it a second time
             return None
 
         return check
@@ -267,6 +273,9 @@ class Crawler:
     # -- main loop --------------------------------------------------------------------
     def run(self) -> CrawlStats:
         start = time.monotonic()
+        # Read here, not in __init__: a re-crawl queues its due URLs after making the Crawler.
+        self._settled = {r.url for r in self.state.known_urls(("page", "sitemap", "feed"))
+                         if r.state in SETTLED_STATES}
         workers = max(1, self.config.workers)
         inflight: dict[Future, tuple[_Task, _Origin]] = {}
         since_checkpoint = 0
@@ -419,9 +428,10 @@ class Crawler:
         final = res.final_url
         if final != row.url:
             # A redirect: the original URL is done; the target is crawled under its own name.
+            # (A target already answered is not followed at all: see `_redirect_check`.)
             self._mark(row.url, "done", http_status=200, note=f"redirect:{final}")
             existing = self.state.get(final)
-            if final in self._finished or (existing and existing.state in ("done", "gone", "skipped")):
+            if final in self._finished or (existing and existing.state in SETTLED_STATES):
                 return
             self._add(final, row.depth, row.kind)
         etag, lm = res.headers.get("etag", ""), res.headers.get("last-modified", "")

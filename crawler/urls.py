@@ -7,11 +7,17 @@ on what "the same page" is.
 from __future__ import annotations
 
 import posixpath
+import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 TRACKING_PARAMS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ref", "ref_src", "_ga", "igshid"}
 INDEX_FILES = ("index.html", "index.htm", "index.php", "default.htm", "default.html")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+CACHE_SIZE = 16384  # per cache; a page's links repeat across a site (navigation, sidebars, footers)
+# References whose resolution needs only the base's scheme ("https://h/x", "//h/x") or its scheme
+# and host ("/x"): a host must follow the slashes, else urljoin falls back on the base's path.
+_ORIGIN_ONLY_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#\t\r\n]|/(?![/\t\r\n])")
 
 
 def normalize(url: str, base: str | None = None) -> str | None:
@@ -19,12 +25,40 @@ def normalize(url: str, base: str | None = None) -> str | None:
 
     Drops the fragment, default port, `index.html`, tracking parameters; sorts the query;
     lower-cases scheme and host; resolves `.` and `..` segments.
+
+    Cached (a crawl meets the same links on every page of a site, and each costs ~15 us here):
+    an absolute or root-relative link is cached against the base's origin, not the whole base,
+    so it is resolved once per site rather than once per page.
     """
     url = url.strip()
     if not url:
         return None
-    if base:
-        url = urljoin(base, url)
+    return _resolve(url, _join_base(url, base) if base else None)
+
+
+def _join_base(url: str, base: str) -> str:
+    """The part of `base` that urljoin(base, url) depends on, as a base: the same result, more cache hits."""
+    if _ORIGIN_ONLY_RE.match(url):
+        scheme, netloc = _scheme_host(base)
+        if scheme in DEFAULT_PORTS and netloc:
+            return f"{scheme}://{netloc}/"
+    return base
+
+
+@lru_cache(maxsize=1024)
+def _scheme_host(base: str) -> tuple[str, str]:
+    parts = urlsplit(base)
+    return parts.scheme, parts.netloc
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _resolve(url: str, base: str | None) -> str | None:
+    return _canonical(urljoin(base, url) if base else url)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _canonical(url: str) -> str | None:
+    """`normalize` of an already absolute URL; cached apart, as relative links resolve to the same ones."""
     try:
         parts = urlsplit(url)
         port = parts.port

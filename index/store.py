@@ -72,7 +72,9 @@ def apply_changes(path: Path, changes: Iterable[tuple[str, list[dict]]], *, time
     """
     ix = open_index(path, create=True)
     try:
-        writer = ix.writer(timeout=timeout, delay=0.25)
+        # compound=False: a compound segment is copied into RAM by every reader that opens it (measured
+        # at 100k entries: 913 MB serving RSS, 223 MB with plain segment files that are memory-mapped).
+        writer = ix.writer(timeout=timeout, delay=0.25, compound=False)
     except LockError:
         raise IndexLockedError(
             f"the index at {path} is locked by another writer (a crawl still running?); try again when it ends"

@@ -5,14 +5,27 @@ Whoosh's `groupedby` rebuilds per-document value lists on every search, which co
 a query's matches become one more bitset, and a count is `(a & b).bit_count()`. Selections are
 OR within a facet and AND across facets; each facet's counts use every filter but its own
 (disjunctive faceting), so selecting Uber still shows how many talks Google has.
+
+Facets with many values (speakers: ~20k at 100k talks) are kept sparse instead: one bitset per
+value would cost 20k `&`s per search and gigabytes of ints. Their counts scan the matched docs'
+value ids, and the bitsets of values used as filters are built on demand and cached.
 """
 
 from __future__ import annotations
 
+import threading
+from array import array
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from itertools import chain
 from typing import Iterable
 
 from .schema import FACETS
+
+DENSE_MAX_VALUES = 512  # above this, a facet is counted per matched doc instead of per value
+VALUE_BITS_CACHE = 256  # sparse values' bitsets kept for filters
+
+_BYTE_BITS = [tuple(i for i in range(8) if b >> i & 1) for b in range(256)]  # set bits per byte
 
 
 def bitset(docnums: Iterable[int], size: int) -> int:
@@ -24,14 +37,14 @@ def bitset(docnums: Iterable[int], size: int) -> int:
 
 
 def docnums(bits: int) -> list[int]:
-    """The set bits of `bits`, in order."""
+    """The set bits of `bits`, in order: a byte at a time through a table, not a bit at a time."""
     out: list[int] = []
+    extend = out.extend
     data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
     for i, byte in enumerate(data):
-        while byte:
-            low = byte & -byte
-            out.append(i * 8 + low.bit_length() - 1)
-            byte ^= low
+        if byte:
+            base = i << 3
+            extend([base + p for p in _BYTE_BITS[byte]])
     return out
 
 
@@ -54,13 +67,11 @@ class FacetValue:
 
 
 class FacetIndex:
-    """Per-value bitsets for one searcher generation."""
+    """Per-value bitsets (or, for facets with many values, per-doc value ids) for one generation."""
 
     def __init__(self, searcher) -> None:
         reader = searcher.reader()
         self.size = reader.doc_count_all()
-        self.values: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-        self.all_docs = 0
         live: list[int] = []
         per_value: dict[str, dict[str, list[int]]] = {f: {} for f in FACETS}
         for docnum, stored in reader.iter_docs():
@@ -69,8 +80,43 @@ class FacetIndex:
                 for v in facet_values(stored, f):
                     per_value[f].setdefault(v, []).append(docnum)
         self.all_docs = bitset(live, self.size)
+        self.values: dict[str, dict[str, int]] = {}  # dense facets: value -> bitset
+        self.sparse: dict[str, dict[str, array]] = {}  # sparse facets: value -> docnums
+        self.doc_values: dict[str, list[tuple[str, ...]]] = {}  # sparse facets: docnum -> values
+        self.rank: dict[str, dict[str, int]] = {}  # sparse facets: value -> first-seen order
         for f in FACETS:
-            self.values[f] = {v: bitset(ds, self.size) for v, ds in per_value[f].items()}
+            if len(per_value[f]) <= DENSE_MAX_VALUES:
+                self.values[f] = {v: bitset(ds, self.size) for v, ds in per_value[f].items()}
+            else:
+                self._add_sparse(f, per_value[f])
+        self._bits_cache: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._cache_lock = threading.Lock()  # one FacetIndex serves every request thread
+
+    def _add_sparse(self, f: str, per_value: dict[str, list[int]]) -> None:
+        self.sparse[f] = {v: array("i", ds) for v, ds in per_value.items()}
+        self.rank[f] = {v: i for i, v in enumerate(per_value)}  # rows in the dense facets' order
+        by_doc: list[tuple[str, ...]] = [()] * self.size
+        for v, ds in per_value.items():
+            for d in ds:
+                by_doc[d] = by_doc[d] + (v,)
+        self.doc_values[f] = by_doc
+
+    def value_bits(self, f: str, v: str) -> int:
+        """The docs holding value v of facet f (0 for an unknown facet or value)."""
+        if f not in self.sparse:
+            return self.values.get(f, {}).get(v, 0)
+        key = (f, v)
+        with self._cache_lock:
+            bits = self._bits_cache.get(key)
+            if bits is not None:
+                self._bits_cache.move_to_end(key)
+                return bits
+        bits = bitset(self.sparse[f].get(v, ()), self.size)
+        with self._cache_lock:
+            self._bits_cache[key] = bits
+            if len(self._bits_cache) > VALUE_BITS_CACHE:
+                self._bits_cache.popitem(last=False)
+        return bits
 
     def selection_mask(self, filters: dict[str, list[str]], skip: str | None = None) -> int:
         """AND across facets of (OR within a facet of the selected values); `skip` leaves one out."""
@@ -80,9 +126,40 @@ class FacetIndex:
                 continue
             either = 0
             for v in selected:
-                either |= self.values.get(f, {}).get(v, 0)
+                either |= self.value_bits(f, v)
             mask &= either
         return mask
+
+    def needed_region(self, filters: dict[str, list[str]]) -> int:
+        """The docs whose query match can matter: facet f's counts use every filter but f's, so
+        only docs passing all active filters but at most one are ever looked at."""
+        active = [f for f, vs in filters.items() if vs]
+        if len(active) < 2:
+            return self.all_docs
+        masks = {f: self.selection_mask({f: filters[f]}) for f in active}
+        region = 0
+        for skip in active:
+            m = self.all_docs
+            for f in active:
+                if f != skip:
+                    m &= masks[f]
+            region |= m
+        return region
+
+    def _dense_rows(self, f: str, base: int, selected: set[str]) -> list[FacetValue]:
+        rows = []
+        for v, bits in self.values.get(f, {}).items():
+            n = (base & bits).bit_count()
+            if n or v in selected:
+                rows.append(FacetValue(v, n, v in selected))
+        return rows
+
+    def _sparse_rows(self, f: str, base: int, selected: set[str]) -> list[FacetValue]:
+        by_doc = self.doc_values[f]
+        counter = Counter(chain.from_iterable(by_doc[d] for d in docnums(base)))
+        rank = self.rank[f]
+        shown = sorted(set(counter) | (selected & rank.keys()), key=rank.__getitem__)
+        return [FacetValue(v, counter.get(v, 0), v in selected) for v in shown]
 
     def counts(
         self, query_mask: int, filters: dict[str, list[str]], fields: Iterable[str] = FACETS, limit: int = 0
@@ -91,11 +168,10 @@ class FacetIndex:
         for f in fields:
             base = query_mask & self.selection_mask(filters, skip=f)
             selected = set(filters.get(f, []))
-            rows = []
-            for v, bits in self.values.get(f, {}).items():
-                n = (base & bits).bit_count()
-                if n or v in selected:
-                    rows.append(FacetValue(v, n, v in selected))
+            if f in self.sparse:
+                rows = self._sparse_rows(f, base, selected)
+            else:
+                rows = self._dense_rows(f, base, selected)
             for v in selected - {r.value for r in rows}:
                 rows.append(FacetValue(v, 0, True))  # a selected value is listed even at zero
             if f == "year":

@@ -1,7 +1,12 @@
 """Searching the index: BM25F ranking, filters, disjunctive facets, snippets, typo tolerance.
 
 One `SearchEngine` per process (the web server, the CLI). It reopens the searcher when a
-crawl commits a new generation, and builds facet bitsets once per generation.
+crawl commits a new generation, and builds facet bitsets once per generation, at (re)open.
+
+Speed (measured at 100k talks): a query's match set is computed from cached per-term posting
+bitsets combined as ints, with phrases and other leaf queries checked only on the docs their
+terms leave; the scored pass then runs only over the final (query & filters) docs, instead of
+scoring every match and filtering afterwards.
 """
 
 from __future__ import annotations
@@ -9,11 +14,17 @@ from __future__ import annotations
 import json
 import threading
 import time
+from bisect import bisect_left
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from whoosh import highlight, scoring
+from whoosh import query as wq
+from whoosh.matching import IntersectionMatcher, ListMatcher, NullMatcher
 from whoosh.query import Every
+from whoosh.query.wrappers import WrappingQuery
+from whoosh.reading import TermNotFound
 
 from .facets import FacetIndex, FacetValue, bitset, docnums
 from .lexicon import load_companies, load_synonyms, load_topics
@@ -23,6 +34,7 @@ from .store import open_index
 
 MAX_PER_PAGE = 100
 SNIPPET_CHARS = 280
+TERM_BITS_CACHE = 4096  # per-term posting bitsets kept per generation (~12.5 KB each at 100k)
 
 
 @dataclass
@@ -91,6 +103,244 @@ class _Formatter(highlight.HtmlFormatter):
         return f"<mark>{escape(get_text(text, token, replace))}</mark>"
 
 
+# -- restricting a query to a fixed set of documents ----------------------------------------
+def _segment_ids(docs: list[int], offsets: dict[int, int], reader) -> list[int]:
+    """The docs of `docs` (top-level numbers) inside this segment, as segment-local numbers."""
+    off = offsets.get(id(reader), 0)
+    lo, hi = bisect_left(docs, off), bisect_left(docs, off + reader.doc_count_all())
+    return [d - off for d in docs[lo:hi]]
+
+
+def _segment_offsets(top_searcher) -> dict[int, int]:
+    return {id(s.reader()): off for s, off in top_searcher.leaf_searchers()}
+
+
+class _ZeroListMatcher(ListMatcher):
+    """A doc-set matcher scoring 0 that quality pruning never drops (ListMatcher.replace() returns
+    a NullMatcher once the minimum quality exceeds its maximum of 0)."""
+
+    def score(self):
+        return 0.0
+
+    def supports_block_quality(self):
+        return False
+
+    def max_quality(self):
+        return 0.0
+
+    def block_quality(self):
+        return 0.0
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else NullMatcher()
+
+
+class _ExhaustiveIntersection(IntersectionMatcher):
+    """Scores every restricted doc: no quality pruning (the set is small, and pruning through
+    replace() with a 0-quality doc-set side would drop eligible docs)."""
+
+    def supports_block_quality(self):
+        return False
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else NullMatcher()
+
+
+class DocSet(wq.Query):
+    """Matches a fixed, sorted list of top-level document numbers; scores 0. For And([q, DocSet])."""
+
+    def __init__(self, offsets: dict[int, int], docs: list[int]) -> None:
+        self.docs = docs
+        self.offsets = offsets
+
+    def __repr__(self) -> str:
+        return f"DocSet({len(self.docs)})"
+
+    def __eq__(self, other) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def estimate_size(self, ixreader) -> int:
+        return len(self.docs)
+
+    def matcher(self, searcher, context=None):
+        ids = _segment_ids(self.docs, self.offsets, searcher.reader())
+        return _ZeroListMatcher(ids, all_weights=0.0) if ids else NullMatcher()
+
+
+class Restricted(WrappingQuery):
+    """`child`, matched and scored only on a sorted list of top-level docnums; segments holding
+    none of them get a NullMatcher without building the child's matchers."""
+
+    def __init__(self, child, offsets: dict[int, int], docs: list[int]) -> None:
+        super().__init__(child)
+        self.offsets = offsets
+        self.docs = docs
+
+    def _rewrap(self, child):
+        return self.__class__(child, self.offsets, self.docs)
+
+    def matcher(self, searcher, context=None):
+        ids = _segment_ids(self.docs, self.offsets, searcher.reader())
+        if not ids:
+            return NullMatcher()
+        return _ExhaustiveIntersection(_ZeroListMatcher(ids, all_weights=0.0), self.child.matcher(searcher, context))
+
+
+# -- query match sets as bitsets ----------------------------------------------------------------
+_BOOLEAN = (wq.And, wq.Or, wq.DisjunctionMax, wq.Not, wq.AndNot, wq.AndMaybe)
+
+
+def _matches_all(q) -> bool:
+    """Every() matches every doc; Every(field) only docs with that field, so Whoosh runs it."""
+    return isinstance(q, Every) and q.fieldname in (None, "", "*")
+
+
+def _terms_only(q) -> bool:
+    """Whether q is built from terms with boolean operators only (cheap from cached bitsets)."""
+    if isinstance(q, wq.Term) or _matches_all(q):
+        return True
+    if isinstance(q, _BOOLEAN):
+        return all(_terms_only(c) for c in q.children())
+    return False
+
+
+def _coord_scored(q) -> bool:
+    """Whether q holds an Or scored by how many of its words match (the "some of the words"
+    fallback): measured to score differently under Restricted, so it keeps Whoosh's filter."""
+    if isinstance(q, wq.Or) and q.scale:
+        return True
+    return not q.is_leaf() and any(_coord_scored(c) for c in q.children())
+
+
+class QueryMasks:
+    """One generation's query -> matching-docs bitsets. Term postings become cached bitsets, and
+    boolean operators int operations; any other leaf (phrase, range, prefix...) is run by Whoosh
+    only on the docs still possible, instead of over the whole index."""
+
+    def __init__(self, searcher, facets: FacetIndex) -> None:
+        self.searcher = searcher
+        self.facets = facets
+        self.offsets = _segment_offsets(searcher)
+        self._terms: OrderedDict[tuple[str, object], int] = OrderedDict()
+        self._lock = threading.Lock()  # shared by every request thread of the generation
+
+    def mask(self, q, within: int | None = None) -> int:
+        """Docs matching q; exact inside `within` (default: every doc), which bounds the work."""
+        within = self.facets.all_docs if within is None else within
+        if not self._known_fields(q):
+            # Whoosh gives no docs at all when a part of q raises TermNotFound (a field missing
+            # from an older index's schema); keep exactly that answer.
+            return bitset(self.searcher.docs_for_query(q), self.facets.size) & within
+        return self._bits(q, within)
+
+    def _known_fields(self, q) -> bool:
+        schema = self.searcher.schema
+        leaves = [q] if q.is_leaf() else q.leaves()
+        return all(getattr(leaf, "fieldname", None) in (None, "", "*") or leaf.fieldname in schema for leaf in leaves)
+
+    def term_bits(self, fieldname: str, text) -> int:
+        key = (fieldname, text)
+        with self._lock:
+            bits = self._terms.get(key)
+            if bits is not None:
+                self._terms.move_to_end(key)
+                return bits
+        bits = self._postings_bits(fieldname, text)
+        with self._lock:
+            self._terms[key] = bits
+            if len(self._terms) > TERM_BITS_CACHE:
+                self._terms.popitem(last=False)
+        return bits
+
+    def _postings_bits(self, fieldname: str, text) -> int:
+        buf = bytearray((self.facets.size + 8) // 8)
+        for sub, off in self.searcher.leaf_searchers():
+            try:
+                m = sub.reader().postings(fieldname, text)
+            except TermNotFound:
+                continue
+            for d in m.all_ids():
+                d += off
+                buf[d >> 3] |= 1 << (d & 7)
+        return int.from_bytes(buf, "little") & self.facets.all_docs  # live docs only
+
+    def _bits(self, q, within: int) -> int:
+        if _matches_all(q):
+            return within
+        if isinstance(q, wq.Term):
+            return self.term_bits(q.fieldname, q.text) & within
+        if isinstance(q, wq.And):
+            out = within
+            for c in sorted(q.children(), key=lambda c: not _terms_only(c)):  # cheap children first
+                out &= self._bits(c, out)
+                if not out:
+                    break
+            return out
+        if isinstance(q, (wq.Or, wq.DisjunctionMax)):
+            out = 0
+            for c in q.children():
+                out |= self._bits(c, within)
+            return out
+        if isinstance(q, wq.Not):
+            return within & ~self._bits(q.query, within)
+        if isinstance(q, wq.AndNot):
+            a = self._bits(q.a, within)
+            return a & ~self._bits(q.b, a) if a else 0
+        if isinstance(q, wq.AndMaybe):
+            return self._bits(q.a, within)
+        if q is wq.NullQuery:
+            return 0
+        return self._leaf_bits(q, within)
+
+    def _leaf_bits(self, q, within: int) -> int:
+        cand = within
+        if isinstance(q, wq.Phrase):
+            for w in q.words:
+                cand &= self.term_bits(q.fieldname, w)
+                if not cand:
+                    return 0
+            if q.slop == 1 and len(q.words) > 1 and len(set(q.words)) == len(q.words):
+                return self._phrase_bits(q.fieldname, q.words, cand)
+        if cand == self.facets.all_docs:
+            return bitset(self.searcher.docs_for_query(q), self.facets.size)
+        restricted = wq.And([q, DocSet(self.offsets, docnums(cand))])
+        return bitset(self.searcher.docs_for_query(restricted), self.facets.size)
+
+    def _phrase_bits(self, fieldname: str, words, cand: int) -> int:
+        """An exact phrase, checked on each candidate doc only: skip every word's postings to the
+        doc and compare positions (Whoosh's span matcher computes spans for every doc holding all
+        the words, candidates or not)."""
+        docs = docnums(cand)
+        found: list[int] = []
+        for sub, off in self.searcher.leaf_searchers():
+            r = sub.reader()
+            lo, hi = bisect_left(docs, off), bisect_left(docs, off + r.doc_count_all())
+            if lo == hi:
+                continue
+            try:
+                ms = [r.postings(fieldname, w) for w in words]
+            except TermNotFound:
+                continue
+            found.extend(d for d in docs[lo:hi] if _has_phrase(ms, d - off))
+        return bitset(found, self.facets.size)
+
+
+def _has_phrase(matchers, local: int) -> bool:
+    """Whether the words' postings (advanced in doc order) put them consecutively in doc `local`."""
+    positions = []
+    for m in matchers:
+        if m.is_active() and m.id() < local:
+            m.skip_to(local)
+        if not m.is_active() or m.id() != local:
+            return False
+        positions.append(m.value_as("positions"))
+    rest = [set(p) for p in positions[1:]]
+    return any(all(p + i + 1 in ps for i, ps in enumerate(rest)) for p in positions[0])
+
+
 class SearchEngine:
     def __init__(self, index_dir: Path, lexicon_dir: Path | None = None) -> None:
         self.index_dir = index_dir
@@ -103,14 +353,26 @@ class SearchEngine:
         )
         self._lock = threading.Lock()
         self._searcher = self.ix.searcher(weighting=scoring.BM25F())
-        self._facets: FacetIndex | None = None
+        self._facets, self._masks = self._build_generation(self._searcher)
         self._retired = None
+
+    @staticmethod
+    def _build_generation(searcher) -> tuple[FacetIndex, QueryMasks]:
+        """Facet bitsets and the term-bitset cache, built when a searcher is opened (not inside
+        the first search of the generation)."""
+        facets = FacetIndex(searcher)
+        return facets, QueryMasks(searcher, facets)
 
     def close(self) -> None:
         self._searcher.close()
 
     def _current(self):
         """The searcher for the newest committed generation, and its facet bitsets."""
+        searcher, facets, _ = self._generation()
+        return searcher, facets
+
+    def _generation(self) -> tuple:
+        """The newest committed generation's searcher, facet bitsets and query masks."""
         with self._lock:
             if not self._searcher.up_to_date():
                 # A fresh searcher, not `refresh()`: whoosh's reader reuse keeps stale deletions of old
@@ -120,10 +382,8 @@ class SearchEngine:
                     self._retired.close()
                 self._retired = self._searcher
                 self._searcher = self.ix.searcher(weighting=scoring.BM25F())
-                self._facets = None
-            if self._facets is None:
-                self._facets = FacetIndex(self._searcher)
-            return self._searcher, self._facets
+                self._facets, self._masks = self._build_generation(self._searcher)
+            return self._searcher, self._facets, self._masks
 
     def doc_count(self) -> int:
         searcher, _ = self._current()
@@ -141,28 +401,32 @@ class SearchEngine:
         facet_limit: int = 0,
     ) -> SearchResponse:
         t0 = time.perf_counter()
-        searcher, facets = self._current()
+        searcher, facets, masks = self._generation()
         filters = self._clean_filters(filters or {})
         per_page = max(1, min(per_page, MAX_PER_PAGE))
         page = max(1, page)
         parsed = self.builder.parse(query)
         notices = list(parsed.notices)
         q = parsed.query
-        qmask = self._mask(searcher, facets, q)
+        # Matches only matter inside `region` (see FacetIndex.needed_region): qmask is exact there.
+        region = facets.needed_region(filters)
+        qmask = masks.mask(q, region)
+        # "no results at all" (not just none inside the region) decides typo fixing
+        found_anywhere = bool(qmask) or (region != facets.all_docs and bool(masks.mask(q)))
         corrected = ""
-        if not qmask and parsed.words and not isinstance(q, Every):
+        if not found_anywhere and parsed.words and not isinstance(q, Every):
             fixed = self._correct(searcher, parsed.text)
             if fixed and fixed != parsed.text:
                 q2 = self.builder.parse(fixed).query
-                m2 = self._mask(searcher, facets, q2)
+                m2 = masks.mask(q2)
                 if m2:
-                    corrected, q, qmask = fixed, q2, m2
+                    corrected, q, qmask = fixed, q2, m2 & region
                     notices.append(f"No results for “{parsed.text}”; showing results for “{fixed}”.")
-        if not qmask and not corrected and len(parsed.words) > 1 and not parsed.degraded:
+        if not found_anywhere and not corrected and len(parsed.words) > 1 and not parsed.degraded:
             loose = self.builder.parse(parsed.text, any_word=True).query
-            m3 = self._mask(searcher, facets, loose)
+            m3 = masks.mask(loose)
             if m3:
-                q, qmask = loose, m3
+                q, qmask = loose, m3 & region
                 notices.append("No talk matches every word; showing talks that match some of them.")
         did_you_mean = "" if corrected else self._did_you_mean(searcher, parsed)
         final = qmask & facets.selection_mask(filters)
@@ -172,11 +436,16 @@ class SearchEngine:
             sort = "newest"  # browsing: newest first
         hits: list[Hit] = []
         if total:
-            keep = set(docnums(final)) if final != qmask else None
             kwargs = {}
             if sort != "relevance":
                 kwargs = {"sortedby": "date", "reverse": sort == "newest"}
-            results = searcher.search(q, limit=page * per_page, filter=keep, terms=True, **kwargs)
+            if region != facets.all_docs or final != qmask:
+                if _coord_scored(q):
+                    kwargs["filter"] = set(docnums(final))  # see _coord_scored
+                else:
+                    # Score only the final docs (a `filter=` would score every match, then drop most).
+                    q = Restricted(q, masks.offsets, docnums(final))
+            results = searcher.search(q, limit=page * per_page, terms=True, **kwargs)
             results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
             results.formatter = _Formatter()
             for r in results[(page - 1) * per_page : page * per_page]:
@@ -205,12 +474,6 @@ class SearchEngine:
             if vals:
                 out[f] = vals
         return out
-
-    @staticmethod
-    def _mask(searcher, facets: FacetIndex, q) -> int:
-        if isinstance(q, Every):
-            return facets.all_docs
-        return bitset(searcher.docs_for_query(q), facets.size)
 
     def _hit(self, r, scored: bool = True) -> Hit:
         data = json.loads(r["data"])

@@ -18,7 +18,7 @@ from array import array
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from itertools import chain
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .schema import FACETS
 
@@ -26,6 +26,28 @@ DENSE_MAX_VALUES = 512  # above this, a facet is counted per matched doc instead
 VALUE_BITS_CACHE = 256  # sparse values' bitsets kept for filters
 
 _BYTE_BITS = [tuple(i for i in range(8) if b >> i & 1) for b in range(256)]  # set bits per byte
+
+
+class BitsCache:
+    """A small thread-safe LRU of bitsets, computed outside the lock (two threads may compute one twice)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[object, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: object, compute: Callable[[], int]) -> int:
+        with self._lock:
+            bits = self._items.get(key)
+            if bits is not None:
+                self._items.move_to_end(key)
+                return bits
+        bits = compute()
+        with self._lock:
+            self._items[key] = bits
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return bits
 
 
 def bitset(docnums: Iterable[int], size: int) -> int:
@@ -89,8 +111,7 @@ class FacetIndex:
                 self.values[f] = {v: bitset(ds, self.size) for v, ds in per_value[f].items()}
             else:
                 self._add_sparse(f, per_value[f])
-        self._bits_cache: OrderedDict[tuple[str, str], int] = OrderedDict()
-        self._cache_lock = threading.Lock()  # one FacetIndex serves every request thread
+        self._bits_cache = BitsCache(VALUE_BITS_CACHE)  # one FacetIndex serves every request thread
 
     def _add_sparse(self, f: str, per_value: dict[str, list[int]]) -> None:
         self.sparse[f] = {v: array("i", ds) for v, ds in per_value.items()}
@@ -105,18 +126,7 @@ class FacetIndex:
         """The docs holding value v of facet f (0 for an unknown facet or value)."""
         if f not in self.sparse:
             return self.values.get(f, {}).get(v, 0)
-        key = (f, v)
-        with self._cache_lock:
-            bits = self._bits_cache.get(key)
-            if bits is not None:
-                self._bits_cache.move_to_end(key)
-                return bits
-        bits = bitset(self.sparse[f].get(v, ()), self.size)
-        with self._cache_lock:
-            self._bits_cache[key] = bits
-            if len(self._bits_cache) > VALUE_BITS_CACHE:
-                self._bits_cache.popitem(last=False)
-        return bits
+        return self._bits_cache.get((f, v), lambda: bitset(self.sparse[f].get(v, ()), self.size))
 
     def selection_mask(self, filters: dict[str, list[str]], skip: str | None = None) -> int:
         """AND across facets of (OR within a facet of the selected values); `skip` leaves one out."""

@@ -15,7 +15,6 @@ import json
 import threading
 import time
 from bisect import bisect_left
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from whoosh.query import Every
 from whoosh.query.wrappers import WrappingQuery
 from whoosh.reading import TermNotFound
 
-from .facets import FacetIndex, FacetValue, bitset, docnums
+from .facets import BitsCache, FacetIndex, FacetValue, bitset, docnums
 from .lexicon import load_companies, load_synonyms, load_topics
 from .query import QueryBuilder
 from .schema import FACETS
@@ -224,8 +223,7 @@ class QueryMasks:
         self.searcher = searcher
         self.facets = facets
         self.offsets = _segment_offsets(searcher)
-        self._terms: OrderedDict[tuple[str, object], int] = OrderedDict()
-        self._lock = threading.Lock()  # shared by every request thread of the generation
+        self._terms = BitsCache(TERM_BITS_CACHE)  # shared by every request thread of the generation
 
     def mask(self, q, within: int | None = None) -> int:
         """Docs matching q; exact inside `within` (default: every doc), which bounds the work."""
@@ -242,18 +240,7 @@ class QueryMasks:
         return all(getattr(leaf, "fieldname", None) in (None, "", "*") or leaf.fieldname in schema for leaf in leaves)
 
     def term_bits(self, fieldname: str, text) -> int:
-        key = (fieldname, text)
-        with self._lock:
-            bits = self._terms.get(key)
-            if bits is not None:
-                self._terms.move_to_end(key)
-                return bits
-        bits = self._postings_bits(fieldname, text)
-        with self._lock:
-            self._terms[key] = bits
-            if len(self._terms) > TERM_BITS_CACHE:
-                self._terms.popitem(last=False)
-        return bits
+        return self._terms.get((fieldname, text), lambda: self._postings_bits(fieldname, text))
 
     def _postings_bits(self, fieldname: str, text) -> int:
         buf = bytearray((self.facets.size + 8) // 8)

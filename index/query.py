@@ -68,11 +68,12 @@ class QueryBuilder:
             re.compile(r"(?<![\w:'\"-])(" + "|".join(re.escape(m) for m in longest) + r")(?![\w-])", re.I)
             if longest else None
         )
-        self.parser = qparser.MultifieldParser(SEARCH_FIELDS, schema, group=qparser.AndGroup)
+        fields = [f for f in SEARCH_FIELDS if f in schema.names()]  # an older index may lack a newer field
+        self.parser = qparser.MultifieldParser(fields, schema, group=qparser.AndGroup)
         self.parser.add_plugin(qparser.GtLtPlugin())
-        self.any_parser = qparser.MultifieldParser(SEARCH_FIELDS, schema, group=qparser.OrGroup.factory(0.9))
+        self.any_parser = qparser.MultifieldParser(fields, schema, group=qparser.OrGroup.factory(0.9))
         self.any_parser.add_plugin(qparser.GtLtPlugin())
-        self.plain_parser = qparser.MultifieldParser(SEARCH_FIELDS, schema, group=qparser.AndGroup)
+        self.plain_parser = qparser.MultifieldParser(fields, schema, group=qparser.AndGroup)
         self.plain_parser.remove_plugin_class(qparser.WildcardPlugin)
 
     # -- rewriting ------------------------------------------------------------------

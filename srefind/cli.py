@@ -18,8 +18,9 @@ from rich.table import Table
 from .config import existing_data_dir, load_config, resolve_data_dir
 from .errors import SrefindError
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+# markup=False: titles, speakers and snippets are crawled text, and "[/]" in one must print as itself.
+out = Console(highlight=False, soft_wrap=False, markup=False)
+err = Console(stderr=True, highlight=False, markup=False)
 
 
 class Group(click.Group):
@@ -193,13 +194,10 @@ def search(query, facets, limit, page, sort, as_json, data_dir) -> None:
     if as_json:
         click.echo(json.dumps(resp.to_json(), indent=2, ensure_ascii=False))
         return
-    import html
-    import re
-
     for notice in resp.notices:
-        err.print(f"[yellow]note:[/] {notice}")
+        err.print(f"note: {notice}", style="yellow")
     if resp.did_you_mean:
-        err.print(f"did you mean: [bold]{resp.did_you_mean}[/]?")
+        err.print(f"did you mean: {resp.did_you_mean}?")
     table = Table(title=f"{resp.total} talks · {resp.took_ms:.0f} ms", show_lines=False)
     for col in ("title", "conference", "year", "companies", "topics", "url"):
         table.add_column(col, overflow="fold")
@@ -210,8 +208,7 @@ def search(query, facets, limit, page, sort, as_json, data_dir) -> None:
     for f in ("company", "topic", "conference", "year"):
         rows = resp.facets.get(f, [])[:6]
         if rows:
-            out.print(f"[bold]{f}[/]: " + " · ".join(f"{r.value} ({r.count})" for r in rows))
-    _ = (html, re)
+            out.print(f"{f}: " + " · ".join(f"{r.value} ({r.count})" for r in rows))
 
 
 @main.command()
@@ -385,7 +382,7 @@ def tag(source, as_json, config, data_dir) -> None:
             "entries": [e.to_dict(evidence=True) for e in result.entries],
         }, indent=2, ensure_ascii=False))
         return
-    out.print(f"[bold]{page.title or url}[/]\n{page.page_type} page · "
+    out.print(f"{page.title or url}\n{page.page_type} page · "
               f"{'indexed' if result.relevant else 'not indexed'}: {result.reason} · split: {result.split}")
     for n, e in enumerate(result.entries, 1):
         table = Table(title=f"entry {n}: {e.title}", show_header=True, title_justify="left")

@@ -149,3 +149,13 @@ def test_a_bad_lexicon_file_is_refused_with_file_and_line(tmp_path):
     proc = run_cli("tag", str(f), "--data-dir", str(tmp_path))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "topics.toml:" in proc.stderr
+
+
+def test_crawled_text_that_looks_like_terminal_markup_prints_as_itself(tmp_path):
+    f = tmp_path / "p.html"
+    f.write_text("<html><body><article><h1>SREcon19 Americas: tracing [/bold] talk [red]</h1><p>At SREcon19 "
+                 "Americas, Jane Doe (Uber) talked about distributed tracing [/] with spans and trace ids.</p>"
+                 "</article></body></html>")
+    proc = run_cli("tag", str(f))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert "tracing [/bold] talk [red]" in proc.stdout

@@ -31,7 +31,6 @@ MIN_BACKOFF_DELAY = 0.25
 MAX_ORIGIN_DELAY = 30.0
 MAX_RETRY_AFTER = 120.0
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
-XML_TYPES = {"application/xml", "text/xml", "application/rss+xml", "application/atom+xml"}
 # An origin that answers 404/410 for more than this share of the pages revisited in one run (and for at
 # least SUSPECT_MIN_GONE of them) looks broken rather than edited: nothing of it is deleted that run.
 SUSPECT_GONE_SHARE = 0.5

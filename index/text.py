@@ -1,14 +1,13 @@
-"""NLTK text primitives shared by the taggers: sentences, tokens, stems.
+"""NLTK text primitives shared by the taggers: sentences, tokens, folded words.
 
 Only NLTK code that needs no downloaded model: an untrained Punkt sentence splitter, a
-regular-expression word tokenizer and the Snowball stemmer. Nothing here touches the network.
+regular-expression word tokenizer. Nothing here touches the network.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
@@ -18,7 +17,6 @@ WORD_TOKENIZER = RegexpTokenizer(r"[A-Za-z0-9][A-Za-z0-9.+#/'&-]*[A-Za-z0-9+#]|[
 _params = PunktParameters()
 _params.abbrev_types = {"e.g", "i.e", "etc", "vs", "dr", "mr", "ms", "mrs", "inc", "ltd", "co", "jr", "sr", "st", "fig", "approx"}
 SENTENCES = PunktSentenceTokenizer(_params)
-STEMMER = SnowballStemmer("english")
 
 
 def sentences(text: str) -> list[str]:
@@ -27,17 +25,6 @@ def sentences(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     return WORD_TOKENIZER.tokenize(text)
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Lower-cased Snowball stem; hyphens and slashes are kept so `post-mortem` and `ci/cd` survive."""
-    w = word.lower().strip(".'")
-    return STEMMER.stem(w) if w.isalpha() else w
-
-
-def stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text)]
 
 
 @lru_cache(maxsize=200_000)

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from whoosh import highlight, scoring
+from whoosh.analysis import STOP_WORDS
 from whoosh import query as wq
 from whoosh.matching import IntersectionMatcher, ListMatcher, NullMatcher
 from whoosh.query import Every
@@ -480,8 +481,8 @@ class SearchEngine:
     # -- typos ----------------------------------------------------------------------
     def _suggest(self, searcher, word: str) -> str:
         w = word.lower()
-        if len(w) < 4 or searcher.doc_frequency("spell", w):
-            return w
+        if len(w) < 4 or w in STOP_WORDS or searcher.doc_frequency("spell", w):
+            return w  # too short to correct, never searched, or a known word
         maxdist = 1 if len(w) < 7 else 2
         found = searcher.suggest("spell", w, limit=1, maxdist=maxdist, prefix=1)
         return found[0] if found else w

@@ -12,7 +12,7 @@ from typing import Callable
 
 from srefind.crawler.engine import CrawlStats, Crawler, PageOutcome
 from srefind.crawler.state import CrawlState
-from srefind.index.store import apply_changes, index_exists
+from srefind.index.store import apply_changes, finish_merges, index_exists
 from srefind.index.tagger import Tagger
 
 from .config import CrawlConfig
@@ -104,6 +104,7 @@ def run_crawl(
             crawler.load_frontier()
             stats = crawler.run()
             stats.indexed_pages = sync_index(state, paths.index)
+            finish_merges(paths.index)  # a background merge still running: wait, and swap it in
             ok = not stats.errors
             if stats.fetched == 0 and seeds and not any(True for _ in state.all_entries()):
                 if stats.origins_unreachable:

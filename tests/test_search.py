@@ -223,13 +223,13 @@ def test_a_second_writer_waits_then_reports_the_lock(tmp_path):
 WRITER = """
 import sys, time
 from pathlib import Path
-import whoosh.writing
+from srefind.index.merges import ConcurrentWriter
 from srefind.index.store import apply_changes
-_commit = whoosh.writing.SegmentWriter.commit
+_commit = ConcurrentWriter.commit
 def announced_commit(self, *a, **k):
     print("committing", flush=True)
     return _commit(self, *a, **k)
-whoosh.writing.SegmentWriter.commit = announced_commit
+ConcurrentWriter.commit = announced_commit
 path = Path(sys.argv[1])
 big = [(f"http://big.test/{n}/", [{{"id": f"b{{n}}-{{k}}", "url": f"http://big.test/{n}/#{{k}}",
         "page_url": f"http://big.test/{n}/", "title": f"bulk talk {{n}} {{k}}", "speakers": [],

@@ -4,7 +4,9 @@
 What is compared, for each corpus size (default 10,000 and 100,000 talk entries):
 
   srefind       srefind.index.store.apply_changes() to build the index the way a crawl does
-                (pages in batches, one commit per batch), then srefind.index.search.SearchEngine
+                (pages in batches, one commit per batch; merges run in a background process
+                and the build time includes waiting for the last one, as a crawl does before
+                it ends), then srefind.index.search.SearchEngine
                 answering each query with three facet filters, ten highlighted snippets and
                 disjunctive facet counts for every facet (company, topic, conference, year,
                 speaker, site): exactly what the web UI and `srefind search` ask for.
@@ -14,6 +16,11 @@ What is compared, for each corpus size (default 10,000 and 100,000 talk entries)
                 (title 3, speakers 2, summary 1), the facet filters as EXISTS subqueries, the top
                 ten with snippet(), the total, and GROUP BY counts for the same six facets, each
                 facet counted under the other facets' filters (the same disjunctive semantics).
+
+  whoosh-stock  (--engines ...,whoosh) a build-only baseline: the same documents and schema
+                through Whoosh's own SegmentWriter and MERGE_SMALL policy, in the same run; the
+                report prints srefind's build speed as a multiple of it (this machine's speed
+                varies by +-30% between runs, the ratio much less).
 
 What FTS5 does not do, so its work per query is somewhat smaller: no synonym expansion, no
 typo correction or did-you-mean, no "tags" field (srefind also matches company, topic and
@@ -644,7 +651,7 @@ def serve(run: Runner, queries: list[BenchQuery], open_seconds: float, rss_befor
 # --------------------------------------------------------------------------------------------
 
 def build_srefind(data: Path, batch_pages: int) -> dict:
-    from srefind.index.store import apply_changes
+    from srefind.index.store import apply_changes, finish_merges, open_index
 
     index_dir = data / "whoosh"
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -660,10 +667,51 @@ def build_srefind(data: Path, batch_pages: int) -> dict:
         entries += sum(len(es) for _, es in batch)
         if commits % 10 == 0:
             print(f"    srefind build: {entries:,} entries, {spent:.0f} s", file=sys.stderr, flush=True)
-    size_mb = sum(f.stat().st_size for f in index_dir.iterdir()) / 2**20
+    # A crawl waits for its background merge before it ends: that time counts too.
+    t0 = time.perf_counter()
+    finish_merges(index_dir)
+    final_wait = time.perf_counter() - t0
+    spent += final_wait
+    size_mb = sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file()) / 2**20
+    segments = [s.doc_count_all() for s in open_index(index_dir)._segments()]
     return {"entries": entries, "commits": commits, "build_seconds": round(spent, 1),
             "entries_per_second": round(entries / spent, 1), "last_batch_seconds": round(last_commit, 2),
+            "final_merge_wait_seconds": round(final_wait, 2), "segments": len(segments),
             "on_disk_mb": round(size_mb, 1), "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def build_whoosh(data: Path, batch_pages: int) -> dict:
+    """Baseline: the same documents and schema through Whoosh's own SegmentWriter and merge policy
+    (what srefind did before index/bulkwrite.py and index/merges.py). Build only, not served."""
+    from srefind.index.store import _document, open_index
+
+    index_dir = data / "whoosh-stock"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    entries = commits = 0
+    spent = 0.0
+    for batch in batches(read_pages(data), batch_pages):
+        t0 = time.perf_counter()
+        ix = open_index(index_dir, create=True)
+        writer = ix.writer(compound=False)
+        for page_url, es in batch:
+            writer.delete_by_term("page_url", page_url)
+            for e in es:
+                writer.add_document(**_document(e))
+        writer.commit()
+        spent += time.perf_counter() - t0
+        commits += 1
+        entries += len_entries(batch)
+        if commits % 10 == 0:
+            print(f"    whoosh build: {entries:,} entries, {spent:.0f} s", file=sys.stderr, flush=True)
+    segments = len(open_index(index_dir)._segments())
+    shutil.rmtree(index_dir, ignore_errors=True)
+    return {"entries": entries, "commits": commits, "build_seconds": round(spent, 1),
+            "entries_per_second": round(entries / spent, 1), "segments": segments,
+            "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def len_entries(batch: list[tuple[str, list[dict]]]) -> int:
+    return sum(len(es) for _, es in batch)
 
 
 def serve_srefind(data: Path, profile: str | None) -> dict:
@@ -860,6 +908,7 @@ WORKERS = {
     "build-srefind": lambda a: build_srefind(a.data, a.batch_pages),
     "serve-srefind": lambda a: serve_srefind(a.data, a.profile),
     "build-fts5": lambda a: build_fts5(a.data, a.batch_pages),
+    "build-whoosh": lambda a: build_whoosh(a.data, a.batch_pages),
     "serve-fts5": lambda a: serve_fts5(a.data, a.profile),
 }
 
@@ -905,9 +954,15 @@ def bench_size(size: int, args: argparse.Namespace, root: Path) -> dict:
             say(f"[{size:,}] {engine}: building")
             build = run_worker(f"build-{engine}", data, args)
             saved.write_text(json.dumps(build))
+        if engine == "whoosh":  # a build baseline only
+            result[engine] = {"build": build}
+            continue
         say(f"[{size:,}] {engine}: serving {args.queries} queries")
         served = run_worker(f"serve-{engine}", data, args)
         result[engine] = {"build": build, "serve": served}
+    if "srefind" in result and "whoosh" in result:
+        result["build_srefind_over_whoosh"] = round(
+            result["srefind"]["build"]["entries_per_second"] / result["whoosh"]["build"]["entries_per_second"], 2)
     if "srefind" in result and "fts5" in result:
         a, b = result["srefind"]["serve"], result["fts5"]["serve"]
         result["fts5_p95_over_srefind_p95"] = round(b["p95_ms"] / a["p95_ms"], 2)
@@ -915,7 +970,7 @@ def bench_size(size: int, args: argparse.Namespace, root: Path) -> dict:
         same = sum(1 for x, y in zip(a["totals"], b["totals"]) if x == y)
         result["queries_with_equal_totals"] = same
     for engine in args.engines:
-        result[engine]["serve"].pop("totals", None)
+        result[engine].get("serve", {}).pop("totals", None)
     return result
 
 
@@ -926,7 +981,9 @@ def goal_lines(r: dict) -> list[str]:
         return lines
     ok = lambda b: "ok " if b else "MISS"  # noqa: E731
     bps = s["build"]["entries_per_second"]
-    lines.append(f"  [{ok(bps >= GOALS['build_entries_per_s'])}] index build {bps:,.0f} entries/s (goal >= 1,000)")
+    lines.append(f"  [{ok(bps >= GOALS['build_entries_per_s'])}] index build {bps:,.0f} entries/s (goal >= 1,000)"
+                 + (f"; {r['build_srefind_over_whoosh']:.2f}x Whoosh's own writer in this run"
+                    if "build_srefind_over_whoosh" in r else ""))
     p95 = s["serve"]["p95_ms"]
     if size <= 10_000:
         lines.append(f"  [{ok(p95 <= GOALS['p95_ms_10k'])}] p95 {p95:.1f} ms (goal <= 30 ms at 10k)")
@@ -948,6 +1005,10 @@ def print_report(results: list[dict], total_s: float) -> None:
           f"{'ms':>7} {'ms':>7} {'ms':>7} {'MB':>6} {'queries':>7}")
     print("-" * len(head))
     for r in results:
+        if "whoosh" in r:
+            b = r["whoosh"]["build"]
+            print(f"{r['size']:>8,}  {'whoosh-stock':<12} {b['entries_per_second']:>8,.0f} {b['build_seconds']:>6.0f} "
+                  f"{b['peak_rss_mb']:>6.0f}   (build baseline: Whoosh's SegmentWriter + MERGE_SMALL, not served)")
         for engine, label in (("srefind", "srefind"), ("fts5", "sqlite-fts5")):
             if engine not in r:
                 continue
@@ -967,7 +1028,8 @@ def print_report(results: list[dict], total_s: float) -> None:
         for line in goal_lines(r):
             print(line)
         print()
-    print("build/s: entries per second over all commits; bRSS/sRSS: peak RSS (ru_maxrss) of the build and")
+    print("build/s: entries per second over all commits (srefind: plus waiting for its last background merge);")
+    print("bRSS/sRSS: peak RSS (ru_maxrss) of the build and")
     print("serving processes; cold: the first query after opening (srefind builds its facet bitsets there;")
     print("for FTS5 it mostly reflects whether the database file is in the OS page cache);")
     print(f"p50/p95/p99 over one timed pass after a warm-up pass. Total run time {total_s / 60:.1f} min.")
@@ -982,7 +1044,9 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated corpus sizes (entries)")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--engines", default="srefind,fts5", help="srefind, fts5 or both (comma-separated)")
+    ap.add_argument("--engines", default="srefind,fts5",
+                    help="comma-separated: srefind, fts5 (served baseline), whoosh (build-only baseline: Whoosh's own "
+                         "writer and merge policy; ~15 min at 100k)")
     ap.add_argument("--batch-pages", type=int, default=BATCH_PAGES, help="pages per commit while building")
     ap.add_argument("--workdir", type=Path, help="where corpora, index and database go; kept afterwards "
                     "(default: a temp dir, removed unless --keep)")

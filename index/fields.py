@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from pickle import dumps
-from typing import Any, Iterator
+from typing import Any, Iterable
 
 from whoosh import formats
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -121,15 +121,13 @@ class StemmedText(TEXT):
         kwargs.setdefault("analyzer", analyzer())
         super().__init__(**kwargs)
 
-    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+    def index(self, value: Any, **kwargs: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
         fmt = self.format
         if kwargs or not isinstance(value, str) or type(fmt) is not formats.Positions:
-            yield from super().index(value, **kwargs)
-            return
+            return super().index(value, **kwargs)
         fb = fmt.field_boost
-        for word, positions in stemmed_positions(value).items():
-            n = len(positions)
-            yield word.encode("utf-8"), n, float(n) * fb, _encode_positions(positions)
+        return [(word.encode("utf-8"), len(positions), float(len(positions)) * fb, _encode_positions(positions))
+                for word, positions in stemmed_positions(value).items()]
 
 
 def vocabulary_words(text: str) -> set[str]:
@@ -145,9 +143,8 @@ class Vocabulary(FieldType):
     def __init__(self) -> None:
         super().__init__(formats.Existence(), plain_analyzer())
 
-    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+    def index(self, value: Any, **kwargs: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not a string")
         fb = self.format.field_boost
-        for word in vocabulary_words(value):
-            yield word.encode("utf-8"), 1, fb, b""
+        return [(word.encode("utf-8"), 1, fb, b"") for word in vocabulary_words(value)]

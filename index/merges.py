@@ -184,6 +184,7 @@ def _merge_main() -> None:
     from whoosh.filedb.filestore import FileStorage
 
     job = pickle.load(sys.stdin.buffer)
+    os.nice(10)  # background work: the crawl's own commits go first
 
     class PrivateTemp(FileStorage):
         """Its own scratch directory: each commit of the parent removes the shared one."""
@@ -288,7 +289,7 @@ class ConcurrentWriter(BulkWriter):
         for f in fieldnames:
             terms = self.pool.fields[f]
             per_posting = 3 if self.schema[f].format.fixed_value_size() is None else 1
-            work[f] = per_posting * sum(len(p[0]) for p in terms.values()) + 6 * len(terms)
+            work[f] = per_posting * sum(len(p) for p in terms.values()) // 3 + 6 * len(terms)
         if not (self.procs > 1 and self._split_ok and self.docnum >= PARALLEL_MIN_DOCS):
             return super()._encode_fields(fieldnames, lengths)
         theirs, share = [], 0

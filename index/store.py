@@ -13,6 +13,7 @@ from typing import Iterable
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
+from whoosh.reading import SegmentReader
 
 from srefind.errors import DataDirError, IndexLockedError
 
@@ -75,10 +76,12 @@ def apply_changes(path: Path, changes: Iterable[tuple[str, list[dict]]], *, time
     writer = _writer(ix, path, timeout)
     n = 0
     names = set(ix.schema.names())  # an index made by an older srefind lacks newer fields: skip them
+    indexed = [_pages_in(ix, seg) for seg in writer.segments]
     try:
         for page_url, entries in changes:
             # Entry ids are derived from the page URL, so this also removes any old copy of each entry.
-            writer.delete_by_term("page_url", page_url)
+            if any(page_url in pages for pages in indexed):  # a first crawl's pages are all new
+                writer.delete_by_term("page_url", page_url)
             for entry in entries:
                 doc = _document(entry)
                 writer.add_document(**{k: v for k, v in doc.items() if k in names})
@@ -89,6 +92,25 @@ def apply_changes(path: Path, changes: Iterable[tuple[str, list[dict]]], *, time
             writer.cancel()
         raise
     return n
+
+
+_PAGES_IN: dict[str, frozenset[str]] = {}  # segment id -> its page URLs (a segment never changes)
+
+
+def _pages_in(ix, segment) -> frozenset[str]:
+    """The page URLs a segment holds, read once per segment: looking each page up in every
+    segment at every commit was a twentieth of a 100k build, for pages that are mostly new."""
+    sid = segment.segment_id()
+    got = _PAGES_IN.get(sid)
+    if got is None:
+        if len(_PAGES_IN) > 10_000:
+            _PAGES_IN.clear()
+        reader = SegmentReader(ix.storage, ix.schema, segment)
+        try:
+            got = _PAGES_IN[sid] = frozenset(reader.field_terms("page_url"))
+        finally:
+            reader.close()
+    return got
 
 
 def finish_merges(path: Path, *, timeout: float = 30.0) -> None:

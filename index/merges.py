@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -48,25 +48,15 @@ def tier(segment) -> int:
     return max(0, round(math.log10(max(segment.doc_count_all(), 1) / TIER_FLOOR)))
 
 
-def merge_group(segments: list, busy: set[str] = frozenset()) -> list:
-    """The segments to merge now: the lowest tier holding MERGE_FACTOR idle segments."""
+def merge_group(segments: list) -> list:
+    """The segments to merge now: MERGE_FACTOR of the lowest tier holding that many."""
     tiers: dict[int, list] = {}
     for seg in segments:
-        if seg.segment_id() not in busy:
-            tiers.setdefault(tier(seg), []).append(seg)
+        tiers.setdefault(tier(seg), []).append(seg)
     for t in sorted(tiers):
         if len(tiers[t]) >= MERGE_FACTOR:
             return tiers[t][:MERGE_FACTOR]
     return []
-
-
-def tiered_merge(writer, segments: list) -> list:
-    """The same policy as a Whoosh merge function (merging inside the commit)."""
-    group = merge_group(segments)
-    for seg in group:
-        writer.merge_segment(seg)
-    merged = {s.segment_id() for s in group}
-    return [s for s in segments if s.segment_id() not in merged]
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,11 +201,11 @@ class ConcurrentWriter(BulkWriter):
     """BulkWriter whose commit swaps in finished merges, shares new documents with a forked
     child, and starts due merges in the background (see the module docstring)."""
 
-    def __init__(self, ix, procs: int = 2, background: bool = True, **kwargs: Any) -> None:
+    def __init__(self, ix, procs: int = 2, start_merges: bool = True, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         self._ix = ix
         self.procs = procs if hasattr(os, "fork") else 1
-        self.background = background
+        self.start_merges = start_merges
         self._kwargs = {k: v for k, v in kwargs.items() if k in ("compound", "exact_zlib")}
         self._pending: list[dict] = []
         self._split_ok = False  # set per commit: no background merge is using the other core
@@ -241,12 +231,7 @@ class ConcurrentWriter(BulkWriter):
                 running = None
             self._split_ok = running is None
             segments += self._write_new(pending, split=running is None)
-            group = []
-            if running is None:
-                group = merge_group(segments)
-                if group and not self.background:
-                    segments = self._merge_now(group, segments)
-                    group = []
+            group = merge_group(segments) if running is None and self.start_merges else []
             self._commit_toc(segments)
         except BaseException:
             self._cleanup_on_error()
@@ -310,13 +295,6 @@ class ConcurrentWriter(BulkWriter):
             child.abandon()
             raise
         return encoded
-
-    def _merge_now(self, group: list, segments: list) -> list:
-        writer = BulkWriter(self._ix, _lk=False, **self._kwargs)
-        for seg in group:
-            writer.merge_segment(seg)
-        merged = {s.segment_id() for s in group}
-        return [s for s in segments if s.segment_id() not in merged] + [writer._finalize_segment()]
 
     def _commit_toc(self, segments) -> None:
         """SegmentWriter._commit_toc, keeping the files of a merge still being written."""

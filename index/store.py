@@ -114,21 +114,22 @@ def _pages_in(ix, segment) -> frozenset[str]:
 
 
 def finish_merges(path: Path, *, timeout: float = 30.0) -> None:
-    """Wait for this process's background merge and swap it in, until none is due: a crawl does
-    this before it ends, so the merge's work is not left to be redone."""
+    """Wait for this process's background merge and swap it in (starting no other): a crawl does
+    this before it ends, so the merge's work is not left to be redone. Merges still due are
+    started by the next run's first commit."""
     if not index_exists(path):
         return
     ix = open_index(path)
-    while merge_running(ix.storage):
+    if merge_running(ix.storage):
         wait_for_merge(ix.storage)
-        _writer(ix, path, timeout).commit()
+        _writer(ix, path, timeout, start_merges=False).commit()
 
 
-def _writer(ix, path: Path, timeout: float) -> ConcurrentWriter:
+def _writer(ix, path: Path, timeout: float, start_merges: bool = True) -> ConcurrentWriter:
     try:
         # compound=False: a compound segment is copied into RAM by every reader that opens it (measured
         # at 100k entries: 913 MB serving RSS, 223 MB with plain segment files that are memory-mapped).
-        return ConcurrentWriter(ix, timeout=timeout, delay=0.25, compound=False)
+        return ConcurrentWriter(ix, timeout=timeout, delay=0.25, compound=False, start_merges=start_merges)
     except LockError:
         raise IndexLockedError(
             f"the index at {path} is locked by another writer (a crawl still running?); try again when it ends"

@@ -46,8 +46,8 @@ How:
     facet bitsets of the generation), every query once as warm-up, then every query once
     more, timed with time.perf_counter(): p50/p95/p99 of that pass.
 
-    .venv/bin/python benchmarks/search_bench.py                       # 10k and 100k: ~25 min,
-                                                                      # mostly srefind's 100k build
+    .venv/bin/python benchmarks/search_bench.py                       # 10k and 100k: ~4 min
+    .venv/bin/python benchmarks/search_bench.py --engines srefind,fts5,whoosh   # + Whoosh's writer: ~10 min more
     .venv/bin/python benchmarks/search_bench.py --sizes 10000 --json
     .venv/bin/python benchmarks/search_bench.py --sizes 100000 --workdir /tmp/sb \\
         --profile /tmp/sb/srefind.prof                                # cProfile the query pass

@@ -6,12 +6,12 @@ type asserts); merging a segment decodes every posting and re-sorts it, spilling
 to disk past 128 MB. Measured at 10k entries, the commit was 55% of the build and merging a
 segment cost 1.6x what indexing it had.
 
-`BulkWriter` keeps the segment format exactly: postings are grouped by term as they are added
+`BulkWriter` keeps the segment format exactly: postings are filed by term as they are added
 (document numbers only grow, so each term's list is already in order), each term's list is cut
-into the codec's blocks and handed to Whoosh's own block encoder, and a merge reads the source
-segment's blocks whole, renumbers the documents and appends them. tests/test_bulkwrite.py checks
-the files it writes are byte-for-byte what Whoosh's writer produces, for new documents, merges
-and merges of segments with deletions.
+into the codec's blocks and encoded as W3PostingsWriter would, the term table rows are written
+at once, and a merge decodes the source segment's blocks whole, renumbers the documents and
+appends them. tests/test_index_writer.py checks the files are byte-for-byte what Whoosh's writer
+produces, for new documents, merges and merges of segments with deletions.
 
 Blocks are compressed with a small-window zlib stream (same sizes, a fraction of the set-up
 cost; `exact_zlib=True` uses zlib.compress as Whoosh does). When and what to merge: merges.py.
@@ -28,9 +28,9 @@ from itertools import accumulate
 from pickle import dumps
 from typing import Any, Iterable
 
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.columns import TranslatingColumnReader
 from whoosh.filedb.filetables import _lengths as _ROW_LENGTHS
-from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.reading import CorruptIndexError, SegmentReader
 from whoosh.system import _LONG_SIZE, pack_int, pack_long, pack_ushort, unpack_int, unpack_long
 from whoosh.util.numeric import length_to_byte

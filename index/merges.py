@@ -20,6 +20,7 @@ Readers never see a half-done state: every change enters through one table-of-co
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import pickle
@@ -37,6 +38,8 @@ from whoosh.index import TOC, clean_files
 from whoosh.writing import IndexingError
 
 from .bulkwrite import BulkWriter, TermPool, analyse_document
+
+log = logging.getLogger("srefind.index")
 
 MERGE_FACTOR = 10
 TIER_FLOOR = 1_000  # documents: tiers are powers of ten of this
@@ -87,24 +90,28 @@ class BackgroundMerge:
     segid: str
     sources: list[str]
     deleted_at_start: dict[str, frozenset[int]] = field(default_factory=dict)
+    outcome: tuple | None = None  # (merged segment or None,) once read
 
     def running(self) -> bool:
         return self.proc.poll() is None
 
     def result(self):
         """Wait for it: the merged segment, or None when the process failed (then nothing changes)."""
-        out, _ = self.proc.communicate()
-        if self.proc.returncode != 0 or not out:
-            return None
-        try:
-            return pickle.loads(out)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
+        if self.outcome is None:
+            self.outcome = (self._read(),)
+        return self.outcome[0]
 
-    def stop(self) -> None:
-        if self.running():
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.communicate()
+    def _read(self):
+        out, err = self.proc.communicate()
+        if self.proc.returncode == 0 and out:
+            try:
+                return pickle.loads(out)
+            except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+                pass
+        reason = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {self.proc.returncode}"]
+        log.warning("background merge of %d segments failed (%s); they stay as they are", len(self.sources),
+                    reason[0])
+        return None
 
 
 _RUNNING: dict[str, BackgroundMerge] = {}  # index directory -> its merge in this process
@@ -118,8 +125,9 @@ def start_merge(storage, indexname: str, group: list, kwargs: dict) -> Backgroun
     segid = W3Segment._random_id()
     payload = pickle.dumps({"folder": storage.folder, "indexname": indexname, "segid": segid,
                             "segments": group, "kwargs": kwargs})
-    proc = subprocess.Popen([sys.executable, "-m", "srefind.index.merges"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
+    # -P: never import a `srefind` directory that happens to be in the working directory
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "srefind.index.merges"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True)
     proc.stdin.write(payload)
     proc.stdin.close()
     proc.stdin = None  # communicate() must not flush it again
@@ -162,7 +170,7 @@ def wait_for_merge(storage) -> None:
     """Block until this process's background merge on `storage` ends (a commit then swaps it in)."""
     merge = _RUNNING.get(_key(storage))
     if merge is not None:
-        merge.proc.wait()  # its only output is the small pickled segment: no pipe to drain first
+        merge.result()  # reads its output as it ends (a full pipe would stall it); kept for the swap
 
 
 def _temp_name(indexname: str, segid: str) -> str:

@@ -148,7 +148,7 @@ def test_the_tenth_small_segment_is_merged_in_the_background_and_swapped_in_with
     assert engine.get(replaced[1][0]["id"])["summary"] == "completely rewritten zanzibar talk"
 
 
-def test_a_killed_merge_changes_nothing_and_leaves_no_files(tmp_path):
+def test_a_killed_merge_changes_nothing_says_so_and_leaves_no_files(tmp_path, caplog):
     path = tmp_path / "index"
     for seed in range(merges.MERGE_FACTOR):
         apply_changes(path, make_pages(3, seed))
@@ -158,6 +158,7 @@ def test_a_killed_merge_changes_nothing_and_leaves_no_files(tmp_path):
     before = SearchEngine(path).search("").total
     apply_changes(path, make_pages(2, 99))  # swaps nothing in; may start a new merge
     finish_merges(path)
+    assert "background merge of 10 segments failed" in caplog.text
     assert SearchEngine(path).search("").total == before + sum(len(es) for _, es in make_pages(2, 99))
     assert not any(f.name.startswith(f"talks_{running.segid}") for f in path.iterdir())
 

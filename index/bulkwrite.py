@@ -240,6 +240,9 @@ class BulkWriter(SegmentWriter):
         return docmap
 
     def add_reader(self, reader) -> None:
+        """Merge a segment: whole blocks at a time from a W3 segment, else Whoosh's own way."""
+        if not hasattr(getattr(reader, "_terms", None), "items"):
+            return super().add_reader(reader)  # per posting, into self.pool via TermPool.add
         self._check_state()
         basedoc = self.docnum
         indexed = {f for f in reader.indexed_field_names() if f in self.schema}
@@ -438,14 +441,7 @@ def _float32(x: float) -> float:
 
 def _copy_postings(reader, pool: TermPool, schema, basedoc: int, docmap: dict | None) -> None:
     """Append every live posting of a segment to the pool, renumbered, a whole block at a time."""
-    terms_reader = getattr(reader, "_terms", None)
-    if terms_reader is None or not hasattr(terms_reader, "items"):  # not a W3 segment: generic path
-        for item in reader.iter_postings():
-            fieldname, btext, docnum = item[0], item[1], item[2]
-            if fieldname in schema:
-                newdoc = basedoc + docnum if docmap is None else docmap[docnum]
-                pool.add((fieldname, btext, newdoc, item[3], item[4]))
-        return
+    terms_reader = reader._terms
     postings_reader = reader._codec.postings_reader
     postfile = terms_reader._postfile
     for (fieldname, btext), terminfo in terms_reader.items():

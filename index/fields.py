@@ -13,7 +13,6 @@ once per entry, existence only, no stop words, so it costs a fraction of a text 
 from __future__ import annotations
 
 import re
-from pickle import dumps
 from typing import Any, Iterable
 
 from whoosh import formats
@@ -22,7 +21,6 @@ from whoosh.analysis.filters import STOP_WORDS
 from whoosh.fields import TEXT, FieldType
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
-from whoosh.system import pack_uint
 
 # RegexTokenizer's default expression, with its group made non-capturing.
 WORD = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")
@@ -99,19 +97,15 @@ def stemmed_positions(text: str) -> dict[str, list[int]]:
 _single_position: dict[int, bytes] = {}
 
 
-def _encode_positions(positions: list[int]) -> bytes:
-    """Whoosh's Positions.encode (count, then pickled deltas), memoised for one position."""
-    if len(positions) == 1:
-        p = positions[0]
-        b = _single_position.get(p)
-        if b is None:
-            b = _single_position[p] = pack_uint(1) + dumps([p], 2)
-        return b
-    deltas, base = [], 0
-    for p in positions:
-        deltas.append(p - base)
-        base = p
-    return pack_uint(len(deltas)) + dumps(deltas, 2)
+def _encode_positions(fmt: formats.Positions, positions: list[int]) -> bytes:
+    """fmt.encode(positions), memoised for the commonest case, a word seen once."""
+    if len(positions) > 1:
+        return fmt.encode(positions)
+    p = positions[0]
+    b = _single_position.get(p)
+    if b is None:
+        b = _single_position[p] = fmt.encode(positions)
+    return b
 
 
 class StemmedText(TEXT):
@@ -126,7 +120,7 @@ class StemmedText(TEXT):
         if kwargs or not isinstance(value, str) or type(fmt) is not formats.Positions:
             return super().index(value, **kwargs)
         fb = fmt.field_boost
-        return [(word.encode("utf-8"), len(positions), float(len(positions)) * fb, _encode_positions(positions))
+        return [(word.encode("utf-8"), len(positions), float(len(positions)) * fb, _encode_positions(fmt, positions))
                 for word, positions in stemmed_positions(value).items()]
 
 

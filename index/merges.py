@@ -277,17 +277,18 @@ class ConcurrentWriter(BulkWriter):
     def _encode_fields(self, fieldnames: list[str], lengths: dict[str, list]) -> dict[str, tuple]:
         """Encode the postings; with enough of them, a forked child encodes about half the
         fields (by posting count) while the parent encodes the rest."""
+        if not (self.procs > 1 and self._split_ok and self.docnum >= PARALLEL_MIN_DOCS):
+            return super()._encode_fields(fieldnames, lengths)
         # Measured cost: ~6 postings' worth per term; positions cost ~3x a plain posting.
         work = {}
         for f in fieldnames:
             terms = self.pool.fields[f]
             per_posting = 3 if self.schema[f].format.fixed_value_size() is None else 1
             work[f] = per_posting * sum(len(p) for p in terms.values()) // 3 + 6 * len(terms)
-        if not (self.procs > 1 and self._split_ok and self.docnum >= PARALLEL_MIN_DOCS):
-            return super()._encode_fields(fieldnames, lengths)
+        half = sum(work.values()) / 2
         theirs, share = [], 0
         for f in sorted(fieldnames, key=work.get, reverse=True):
-            if share + work[f] <= sum(work.values()) / 2:
+            if share + work[f] <= half:
                 theirs.append(f)
                 share += work[f]
         ours = [f for f in fieldnames if f not in theirs]

@@ -215,12 +215,7 @@ def work_srefind_crawler(seeds: list[str], data_dir: Path, _concurrency: int) ->
             stats = crawler.run()
         finally:
             state.close()
-    return WorkerResult(
-        "srefind-crawler", m.seconds, stats.fetched,
-        stats.new + stats.changed + stats.unchanged + stats.duplicates, m.cpu, peak_rss_mb(), m.rss_before,
-        note="CrawlStats.fetched: final answers, without robots.txt and redirect hops",
-        detail=stats.to_dict(),
-    )
+    return _srefind_result("srefind-crawler", m, stats)
 
 
 def work_srefind_pipeline(seeds: list[str], data_dir: Path, _concurrency: int) -> WorkerResult:
@@ -231,8 +226,12 @@ def work_srefind_pipeline(seeds: list[str], data_dir: Path, _concurrency: int) -
     cfg.delay = 0.0
     with Meter() as m:
         stats = run_crawl(cfg, data_dir / "data", seeds)
+    return _srefind_result("srefind-pipeline", m, stats)
+
+
+def _srefind_result(name: str, m: Meter, stats) -> WorkerResult:
     return WorkerResult(
-        "srefind-pipeline", m.seconds, stats.fetched,
+        name, m.seconds, stats.fetched,
         stats.new + stats.changed + stats.unchanged + stats.duplicates, m.cpu, peak_rss_mb(), m.rss_before,
         note="CrawlStats.fetched: final answers, without robots.txt and redirect hops",
         detail=stats.to_dict(),

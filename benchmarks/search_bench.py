@@ -655,18 +655,8 @@ def build_srefind(data: Path, batch_pages: int) -> dict:
 
     index_dir = data / "whoosh"
     shutil.rmtree(index_dir, ignore_errors=True)
-    entries = commits = 0
-    spent = 0.0
-    last_commit = 0.0
-    for batch in batches(read_pages(data), batch_pages):
-        t0 = time.perf_counter()
-        apply_changes(index_dir, batch)
-        last_commit = time.perf_counter() - t0
-        spent += last_commit
-        commits += 1
-        entries += sum(len(es) for _, es in batch)
-        if commits % 10 == 0:
-            print(f"    srefind build: {entries:,} entries, {spent:.0f} s", file=sys.stderr, flush=True)
+    entries, commits, spent, last_commit = timed_commits(data, batch_pages, lambda b: apply_changes(index_dir, b),
+                                                         "srefind")
     # A crawl waits for its background merge before it ends: that time counts too.
     t0 = time.perf_counter()
     finish_merges(index_dir)
@@ -687,22 +677,16 @@ def build_whoosh(data: Path, batch_pages: int) -> dict:
 
     index_dir = data / "whoosh-stock"
     shutil.rmtree(index_dir, ignore_errors=True)
-    entries = commits = 0
-    spent = 0.0
-    for batch in batches(read_pages(data), batch_pages):
-        t0 = time.perf_counter()
-        ix = open_index(index_dir, create=True)
-        writer = ix.writer(compound=False)
+
+    def commit(batch: list[tuple[str, list[dict]]]) -> None:
+        writer = open_index(index_dir, create=True).writer(compound=False)
         for page_url, es in batch:
             writer.delete_by_term("page_url", page_url)
             for e in es:
                 writer.add_document(**_document(e))
         writer.commit()
-        spent += time.perf_counter() - t0
-        commits += 1
-        entries += len_entries(batch)
-        if commits % 10 == 0:
-            print(f"    whoosh build: {entries:,} entries, {spent:.0f} s", file=sys.stderr, flush=True)
+
+    entries, commits, spent, _ = timed_commits(data, batch_pages, commit, "whoosh")
     segments = len(open_index(index_dir)._segments())
     shutil.rmtree(index_dir, ignore_errors=True)
     return {"entries": entries, "commits": commits, "build_seconds": round(spent, 1),
@@ -710,8 +694,21 @@ def build_whoosh(data: Path, batch_pages: int) -> dict:
             "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
-def len_entries(batch: list[tuple[str, list[dict]]]) -> int:
-    return sum(len(es) for _, es in batch)
+def timed_commits(data: Path, batch_pages: int, commit: Callable[[list], None],
+                  label: str | None = None) -> tuple[int, int, float, float]:
+    """Commit the corpus batch by batch, timing only the commits: (entries, commits, seconds, last)."""
+    entries = commits = 0
+    spent = last = 0.0
+    for batch in batches(read_pages(data), batch_pages):
+        t0 = time.perf_counter()
+        commit(batch)
+        last = time.perf_counter() - t0
+        spent += last
+        commits += 1
+        entries += sum(len(es) for _, es in batch)
+        if label and commits % 10 == 0:
+            print(f"    {label} build: {entries:,} entries, {spent:.0f} s", file=sys.stderr, flush=True)
+    return entries, commits, spent, last
 
 
 def serve_srefind(data: Path, profile: str | None) -> dict:
@@ -771,10 +768,8 @@ def build_fts5(data: Path, batch_pages: int) -> dict:
         p.unlink()
     db = sqlite3.connect(path, isolation_level=None)
     db.executescript(FTS5_SCHEMA)
-    entries = commits = 0
-    spent = 0.0
-    for batch in batches(read_pages(data), batch_pages):
-        t0 = time.perf_counter()
+
+    def commit(batch: list[tuple[str, list[dict]]]) -> None:
         db.execute("BEGIN")
         for page_url, page_entries in batch:  # replace the page's entries, as apply_changes does
             old = [r for (r,) in db.execute("SELECT rowid FROM docs WHERE page_url = ?", (page_url,))]
@@ -791,9 +786,8 @@ def build_fts5(data: Path, batch_pages: int) -> dict:
                 db.executemany("INSERT OR IGNORE INTO facet VALUES (?, ?, ?)",
                                [(rowid, f, v) for f, v in facet_rows(e)])
         db.execute("COMMIT")
-        spent += time.perf_counter() - t0
-        commits += 1
-        entries += sum(len(es) for _, es in batch)
+
+    entries, commits, spent, _ = timed_commits(data, batch_pages, commit)
     t0 = time.perf_counter()
     db.execute("ANALYZE")
     analyze_s = time.perf_counter() - t0

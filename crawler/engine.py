@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class PageOutcome:
     entries: list[dict]
     relevant: bool
     page_type: str
+    tagger: str = ""  # fingerprint of the analysis that made the entries (re-analysed when it changes)
 
 
 @dataclass
@@ -71,6 +73,10 @@ class CrawlStats:
     origins_paused: list[str] = field(default_factory=list)
     origins_suspect: list[str] = field(default_factory=list)  # most pages missing at once: nothing deleted
     kept_despite_gone: int = 0
+    upgraded: int = 0  # unchanged pages fetched once more to keep their body (an older data dir)
+    retagged: int = 0  # stored pages analysed again because the analysis changed (no request)
+    entries_changed: int = 0  # entries added, removed or changed by that re-analysis
+    index_rebuilt: str = ""  # why the index was rebuilt from the store at the start, if it was
     seconds: float = 0.0
 
     @property
@@ -86,6 +92,8 @@ class CrawlStats:
             "errors": dict(self.errors), "error_total": sum(self.errors.values()),
             "origins_unreachable": self.origins_unreachable, "origins_paused": self.origins_paused,
             "origins_suspect": self.origins_suspect, "kept_despite_gone": self.kept_despite_gone,
+            "upgraded": self.upgraded, "retagged": self.retagged, "entries_changed": self.entries_changed,
+            "index_rebuilt": self.index_rebuilt or None,
             "seconds": round(self.seconds, 2), "pages_per_second": round(self.pages_per_second, 1),
         }
 
@@ -109,6 +117,7 @@ class _Task:
     page: Page | None = None
     disallowed: bool = False
     waited: float = 0.0
+    body: bytes = b""  # the HTML, zlib-compressed (in the worker, off the main thread), to keep
 
 
 class Crawler:
@@ -267,6 +276,7 @@ class Crawler:
         if res.ok and task.row.kind == "page" and res.content_type in HTML_TYPES:
             html = decode_html(res.body, res.charset)
             task.page = extract(res.final_url, html, fetched_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+            task.body = zlib.compress(res.body, 6)
         return task
 
     # -- main loop --------------------------------------------------------------------
@@ -470,20 +480,25 @@ class Crawler:
             self.state.drop_page(final)
             return
         previous = self.state.get(final)
-        if previous and previous.content_hash == page.content_hash:
+        unchanged = bool(previous and previous.content_hash == page.content_hash)
+        if unchanged and self.state.has_body(final):
             self.stats.unchanged += 1
             self._mark(final, "done", **marks)
             self.state.schedule_next(final, changed=False)
             return
-        if previous and previous.content_hash:
+        if unchanged:
+            self.stats.upgraded += 1  # the same page, analysed before bodies were kept: keep it now
+        elif previous and previous.content_hash:
             self.stats.changed += 1
         else:
             self.stats.new += 1
         outcome = self.process(page)
         self.stats.entries += len(outcome.entries)
         self._mark(final, "done", **marks)
-        self.state.schedule_next(final, changed=True)
-        self.state.save_entries(final, outcome.entries, relevant=outcome.relevant, page_type=outcome.page_type)
+        self.state.schedule_next(final, changed=not unchanged)
+        self.state.save_body(final, task.body, res.charset or "", page.fetched_at)
+        self.state.save_entries(final, outcome.entries, relevant=outcome.relevant, page_type=outcome.page_type,
+                                tagger=outcome.tagger)
 
     def _can_defer_to(self, canonical: str, o: _Origin) -> bool:
         """A page gives way to its rel=canonical only when that URL can be crawled; else it stands for itself."""

@@ -7,9 +7,11 @@ last committed state, so a rerun resumes where it stopped and refetches nothing 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -66,7 +68,20 @@ CREATE TABLE IF NOT EXISTS runs (
     ok INTEGER,
     stats TEXT NOT NULL DEFAULT '{}'
 );
+CREATE TABLE IF NOT EXISTS bodies (
+    page_url TEXT PRIMARY KEY,              -- what a page was analysed from, to analyse it again
+    body BLOB NOT NULL,                     -- the HTML as fetched, zlib-compressed
+    charset TEXT NOT NULL DEFAULT '',       -- from the Content-Type header ('' : sniffed again)
+    fetched_at TEXT NOT NULL DEFAULT ''
+);
 """
+
+# Columns added after the first release, added in place to an older crawl.sqlite (user_version 0).
+MIGRATIONS = {
+    1: ["ALTER TABLE pages ADD COLUMN tagger TEXT NOT NULL DEFAULT ''",  # fingerprint of the analysis
+        "ALTER TABLE runs ADD COLUMN pid INTEGER"],
+}
+SCHEMA_VERSION = max(MIGRATIONS)
 
 
 @dataclass
@@ -82,16 +97,81 @@ class UrlRow:
     error_count: int = 0
 
 
-class CrawlState:
-    """All reads and writes of the crawl's SQLite file. Used from one thread only."""
+@dataclass
+class StoredBody:
+    """A page's HTML as fetched, kept so the page can be analysed again without a request."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    page_url: str
+    html: bytes
+    charset: str
+    fetched_at: str
+
+
+@dataclass
+class EntryDiff:
+    """How a page's entries changed when it was saved (by entry id)."""
+
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+
+    def __iadd__(self, other: "EntryDiff") -> "EntryDiff":
+        self.added += other.added
+        self.removed += other.removed
+        self.changed += other.changed
+        return self
+
+
+@dataclass
+class StateSummary:
+    """What `srefind status` shows of the store."""
+
+    entries: int = 0
+    pages_indexed: int = 0
+    pages_unsynced: int = 0
+    stored_bodies: int = 0
+    stored_bytes: int = 0
+    urls: dict[str, int] = field(default_factory=dict)
+    queued: int = 0
+    schema_version: int = 0
+
+
+class CrawlState:
+    """All reads and writes of the crawl's SQLite file. Used from one thread only.
+
+    `readonly=True` opens it for reading only (status, export, /metrics), which also works in a
+    data dir the process may not write to: SQLite's WAL needs a writable `-shm` file, so when
+    that is impossible the file is opened as immutable (nothing can be writing to it then)."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
+        self.readonly = readonly
+        if readonly:
+            self.db = _open_readonly(path)
+            self.version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._migrate()
+        self.version = SCHEMA_VERSION
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version >= SCHEMA_VERSION:
+            return
+        with self.transaction():
+            for v in sorted(MIGRATIONS):
+                if v > version:
+                    for stmt in MIGRATIONS[v]:
+                        try:
+                            self.db.execute(stmt)
+                        except sqlite3.OperationalError as exc:
+                            if "duplicate column" not in str(exc):  # a fresh file already has it
+                                raise
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self.db.close()
@@ -107,8 +187,10 @@ class CrawlState:
     def requeue_due(self, *, full: bool = False, now: float | None = None) -> int:
         """Queue what a re-crawl should revisit; stored ETags make every revisit conditional.
 
-        Due: pages whose adaptive interval has run out, every URL that failed last time, and always
-        the discovery URLs (seeds, sitemaps, feeds, listing and program pages) where new pages show
+        Due: pages whose adaptive interval has run out, every URL that failed last time, pages
+        recorded as gone whose entries are still stored (a re-crawl killed before it applied its
+        deletions, or an origin that looked broken: revisited and judged again), and always the
+        discovery URLs (seeds, sitemaps, feeds, listing and program pages) where new pages show
         up. `full` revisits everything.
         """
         if full:
@@ -117,9 +199,14 @@ class CrawlState:
         return self.db.execute(
             "UPDATE urls SET state='queued' WHERE state<>'queued' AND ("
             " next_visit <= ? OR state='error' OR kind<>'page' OR depth=0"
+            " OR (state='gone' AND url IN (SELECT page_url FROM entries))"
             " OR url IN (SELECT page_url FROM pages WHERE page_type IN ('listing', 'program')))",
             (now,),
         ).rowcount
+
+    def requeue_failed(self) -> int:
+        """Queue again the URLs whose last try failed (a plain `crawl` finishes what the last one could not)."""
+        return self.db.execute("UPDATE urls SET state='queued' WHERE state='error'").rowcount
 
     def schedule_next(self, url: str, *, changed: bool, now: float | None = None) -> None:
         """Nutch-style adaptive revisits: a changed page comes back sooner, an unchanged one later."""
@@ -215,16 +302,23 @@ class CrawlState:
         return cur.rowcount > 0
 
     # -- entries ----------------------------------------------------------------
-    def save_entries(self, page_url: str, entries: list[dict], *, relevant: bool, page_type: str) -> None:
+    def save_entries(self, page_url: str, entries: list[dict], *, relevant: bool, page_type: str,
+                     tagger: str = "") -> EntryDiff:
         """Replace a page's entries in one transaction; the index catches up on `sync`.
 
         Entries equal to the stored ones (a listing page that changed but holds no talk, say) leave
-        the page clean: nothing to rewrite in the index.
-        """
+        the page clean: nothing to rewrite in the index. `tagger`: the fingerprint of the analysis
+        that made them. Returns how the entries changed."""
         rows = [json.dumps(e) for e in entries]
-        stored = [r[0] for r in self.db.execute(
-            "SELECT data FROM entries WHERE page_url=? ORDER BY position", (page_url,))]
-        dirty = int(stored != rows)
+        stored = [(r[0], r[1]) for r in self.db.execute(
+            "SELECT entry_id, data FROM entries WHERE page_url=? ORDER BY position", (page_url,))]
+        dirty = int([d for _, d in stored] != rows)
+        diff = EntryDiff()
+        if dirty:
+            before = dict(stored)
+            after = {e["id"]: row for e, row in zip(entries, rows)}
+            diff = EntryDiff(added=len(after.keys() - before.keys()), removed=len(before.keys() - after.keys()),
+                             changed=sum(1 for k in after.keys() & before.keys() if after[k] != before[k]))
         with self.transaction():
             if dirty:
                 self.db.execute("DELETE FROM entries WHERE page_url=?", (page_url,))
@@ -233,14 +327,56 @@ class CrawlState:
                     [(page_url, e["id"], i, row) for i, (e, row) in enumerate(zip(entries, rows))],
                 )
             self.db.execute(
-                "INSERT INTO pages(page_url, indexed, relevant, page_type) VALUES (?,?,?,?) "
+                "INSERT INTO pages(page_url, indexed, relevant, page_type, tagger) VALUES (?,?,?,?,?) "
                 "ON CONFLICT(page_url) DO UPDATE SET indexed=MIN(indexed, excluded.indexed), "
-                "relevant=excluded.relevant, page_type=excluded.page_type",
-                (page_url, 1 - dirty, int(relevant), page_type),
+                "relevant=excluded.relevant, page_type=excluded.page_type, tagger=excluded.tagger",
+                (page_url, 1 - dirty, int(relevant), page_type, tagger),
             )
+        return diff
+
+    # -- stored pages (for re-analysis) ---------------------------------------------
+    def save_body(self, page_url: str, compressed: bytes, charset: str, fetched_at: str) -> None:
+        """Keep a page's HTML (zlib-compressed by the caller, off the main thread)."""
+        self.db.execute(
+            "INSERT INTO bodies(page_url, body, charset, fetched_at) VALUES (?,?,?,?) "
+            "ON CONFLICT(page_url) DO UPDATE SET body=excluded.body, charset=excluded.charset, "
+            "fetched_at=excluded.fetched_at",
+            (page_url, compressed, charset or "", fetched_at),
+        )
+
+    def has_body(self, page_url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM bodies WHERE page_url=?", (page_url,)).fetchone() is not None
+
+    def stale_bodies(self, fingerprint: str | None) -> Iterator[StoredBody]:
+        """Stored pages whose entries were made by another analysis than `fingerprint` (None: all)."""
+        urls = [r[0] for r in self.db.execute(
+            "SELECT b.page_url FROM bodies b JOIN pages p ON p.page_url=b.page_url "
+            "WHERE p.tagger IS NOT ? AND p.page_type<>'gone' ORDER BY b.page_url", (fingerprint,))]
+        for url in urls:
+            row = self.db.execute("SELECT body, charset, fetched_at FROM bodies WHERE page_url=?", (url,)).fetchone()
+            if row is not None:
+                yield StoredBody(url, zlib.decompress(row[0]), row[1], row[2])
+
+    def count_stale(self, fingerprint: str | None) -> int:
+        return self.db.execute(
+            "SELECT COUNT(*) FROM bodies b JOIN pages p ON p.page_url=b.page_url "
+            "WHERE p.tagger IS NOT ? AND p.page_type<>'gone'", (fingerprint,)).fetchone()[0]
+
+    def requeue_missing_bodies(self) -> int:
+        """Analysed pages with no stored body (a data dir from before bodies were kept): queue them
+        for one unconditional fetch, so the next run stores them (a 304 would bring no body)."""
+        return self.db.execute(
+            "UPDATE urls SET state='queued', etag='', last_modified='' WHERE kind='page' AND state='done' "
+            "AND note='' AND url IN (SELECT page_url FROM pages WHERE page_type<>'gone') "
+            "AND url NOT IN (SELECT page_url FROM bodies)"
+        ).rowcount
+
+    def drop_body(self, page_url: str) -> None:
+        self.db.execute("DELETE FROM bodies WHERE page_url=?", (page_url,))
 
     def drop_page(self, page_url: str) -> None:
-        """Remove a page's entries; a page that had none costs no index write."""
+        """Remove a page's entries (and its stored body); a page that had none costs no index write."""
+        self.drop_body(page_url)
         if self.db.execute("SELECT 1 FROM entries WHERE page_url=? LIMIT 1", (page_url,)).fetchone() is None:
             self.db.execute("UPDATE pages SET page_type='gone', relevant=0 WHERE page_url=?", (page_url,))
             return
@@ -252,17 +388,59 @@ class CrawlState:
             rows = self.db.execute("SELECT data FROM entries WHERE page_url=? ORDER BY position", (page_url,))
             yield page_url, [json.loads(r[0]) for r in rows]
 
-    def mark_indexed(self, page_urls: Iterable[str]) -> None:
+    def mark_indexed(self, page_urls: Iterable[str] | None = None) -> None:
+        """The index now holds these pages' entries (None: every page's, after a rebuild)."""
         with self.transaction():
-            self.db.executemany("UPDATE pages SET indexed=1 WHERE page_url=?", [(u,) for u in page_urls])
+            if page_urls is None:
+                self.db.execute("UPDATE pages SET indexed=1 WHERE indexed=0")
+            else:
+                self.db.executemany("UPDATE pages SET indexed=1 WHERE page_url=?", [(u,) for u in page_urls])
+
+    def pages_with_entries(self) -> Iterator[tuple[str, list[dict]]]:
+        """Every page's entries, page by page (what a rebuilt index holds)."""
+        current: str | None = None
+        batch: list[dict] = []
+        for page_url, data in self.db.execute("SELECT page_url, data FROM entries ORDER BY page_url, position"):
+            if page_url != current:
+                if current is not None:
+                    yield current, batch
+                current, batch = page_url, []
+            batch.append(json.loads(data))
+        if current is not None:
+            yield current, batch
 
     def all_entries(self) -> Iterator[dict]:
         for (data,) in self.db.execute("SELECT data FROM entries ORDER BY page_url, position"):
             yield json.loads(data)
 
+    def count_entries(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+
+    def fetched_urls(self) -> list[str]:
+        """URLs that were requested (they have an HTTP status)."""
+        return [r[0] for r in self.db.execute("SELECT url FROM urls WHERE http_status IS NOT NULL")]
+
+    def external_links(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT url FROM links")]
+
+    def summary(self) -> StateSummary:
+        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        has_bodies = self.version >= 1 or one("SELECT COUNT(*) FROM sqlite_master WHERE name='bodies'")
+        return StateSummary(
+            entries=one("SELECT COUNT(*) FROM entries"),
+            pages_indexed=one("SELECT COUNT(*) FROM pages WHERE relevant=1"),
+            pages_unsynced=one("SELECT COUNT(*) FROM pages WHERE indexed=0"),
+            stored_bodies=one("SELECT COUNT(*) FROM bodies") if has_bodies else 0,
+            stored_bytes=one("SELECT COALESCE(SUM(LENGTH(body)), 0) FROM bodies") if has_bodies else 0,
+            urls=dict(self.db.execute("SELECT state, COUNT(*) FROM urls GROUP BY state").fetchall()),
+            queued=one("SELECT COUNT(*) FROM urls WHERE state='queued'"),
+            schema_version=self.version,
+        )
+
     # -- runs -------------------------------------------------------------------
     def start_run(self, command: str) -> int:
-        cur = self.db.execute("INSERT INTO runs(command, started) VALUES (?,?)", (command, time.time()))
+        cur = self.db.execute("INSERT INTO runs(command, started, pid) VALUES (?,?,?)",
+                              (command, time.time(), os.getpid()))
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, ok: bool, stats: dict) -> None:
@@ -271,14 +449,22 @@ class CrawlState:
         )
 
     def runs(self, limit: int = 10) -> list[dict]:
+        pid = "pid" if self.version >= 1 else "NULL"
         rows = self.db.execute(
-            "SELECT id, command, started, finished, ok, stats FROM runs ORDER BY id DESC LIMIT ?", (limit,)
+            f"SELECT id, command, started, finished, ok, stats, {pid} FROM runs ORDER BY id DESC LIMIT ?", (limit,)
         )
         return [
             {"id": r[0], "command": r[1], "started": r[2], "finished": r[3], "ok": None if r[4] is None else bool(r[4]),
-             "stats": json.loads(r[5])}
+             "stats": json.loads(r[5]), "pid": r[6]}
             for r in rows
         ]
+
+    def last_crawl(self) -> dict[str, float | None]:
+        """Start and finish of the newest run, and the finish of the newest successful one."""
+        row = self.db.execute("SELECT started, finished FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        ok = self.db.execute("SELECT MAX(finished) FROM runs WHERE ok=1").fetchone()
+        return {"last_crawl_start": row[0] if row else None, "last_crawl_finish": row[1] if row else None,
+                "last_crawl_success": ok[0] if ok else None}
 
     def transaction(self) -> "_Tx":
         return _Tx(self.db)
@@ -299,3 +485,19 @@ class _Tx:
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.outer:
             self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection; `immutable` when the directory cannot hold WAL's shared-memory file."""
+    if not path.exists():
+        raise FileNotFoundError(2, "no crawl state", str(path))
+    uri = path.resolve().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
+    try:
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+    if os.access(path.parent, os.W_OK) and os.access(path, os.W_OK):
+        raise sqlite3.OperationalError(f"cannot read {path}")
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)

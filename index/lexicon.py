@@ -176,6 +176,19 @@ def _extra(extra_dir: PathLike | None, name: str) -> Path | None:
     return p if p.is_file() else None
 
 
+def tagging_files_digest(extra_dir: PathLike | None = None) -> str:
+    """A digest of the data files tagging reads (companies and topics, shipped and the user's):
+    part of the fingerprint that says whether stored pages need analysing again."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in (COMPANIES_FILE, TOPICS_FILE):
+        h.update(data_file(name).read_bytes())
+        extra = _extra(extra_dir, name) if extra_dir is not None and Path(extra_dir).is_dir() else None
+        h.update(b"\0" + (extra.read_bytes() if extra else b""))
+    return h.hexdigest()
+
+
 def _lines(text: str) -> list[tuple[int, str]]:
     """(line number, line) for the non-blank, non-comment lines of ``text``."""
     out = []

@@ -38,6 +38,7 @@ from whoosh.index import TOC, clean_files
 from whoosh.writing import IndexingError
 
 from .bulkwrite import BulkWriter, TermPool, analyse_document
+from .integrity import write_manifest
 
 log = logging.getLogger("srefind.index")
 
@@ -306,7 +307,9 @@ class ConcurrentWriter(BulkWriter):
         return encoded
 
     def _commit_toc(self, segments) -> None:
-        """SegmentWriter._commit_toc, keeping the files of a merge still being written."""
+        """SegmentWriter._commit_toc, keeping the files of a merge still being written; the
+        generation's manifest (integrity.py) is written first, so a TOC never lacks one."""
+        write_manifest(self.storage, self.generation, segments)
         TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
         keep = list(segments)
         running = _RUNNING.get(_key(self.storage))

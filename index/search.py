@@ -18,7 +18,7 @@ from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from whoosh import highlight, scoring
+from whoosh import highlight
 from whoosh.analysis import STOP_WORDS
 from whoosh import query as wq
 from whoosh.matching import IntersectionMatcher, ListMatcher, NullMatcher
@@ -30,7 +30,7 @@ from .facets import BitsCache, FacetIndex, FacetValue, bitset, docnums
 from .lexicon import load_companies, load_synonyms, load_topics
 from .query import QueryBuilder
 from .schema import FACETS
-from .store import open_index
+from .readers import Generation, Lease, ReaderPool
 
 MAX_PER_PAGE = 100
 SNIPPET_CHARS = 280
@@ -68,6 +68,7 @@ class SearchResponse:
     corrected: str = ""  # the query actually run, when typos were corrected
     did_you_mean: str = ""
     notices: list[str] = field(default_factory=list)
+    generation: int = 0  # the index generation that answered (every part of a response comes from one)
 
     @property
     def pages(self) -> int:
@@ -82,6 +83,7 @@ class SearchResponse:
             "per_page": self.per_page,
             "sort": self.sort,
             "took_ms": round(self.took_ms, 2),
+            "generation": self.generation,
             "corrected": self.corrected or None,
             "did_you_mean": self.did_you_mean or None,
             "notices": self.notices,
@@ -109,10 +111,6 @@ def _segment_ids(docs: list[int], offsets: dict[int, int], reader) -> list[int]:
     off = offsets.get(id(reader), 0)
     lo, hi = bisect_left(docs, off), bisect_left(docs, off + reader.doc_count_all())
     return [d - off for d in docs[lo:hi]]
-
-
-def _segment_offsets(top_searcher) -> dict[int, int]:
-    return {id(s.reader()): off for s, off in top_searcher.leaf_searchers()}
 
 
 class _ZeroListMatcher(ListMatcher):
@@ -218,34 +216,36 @@ def _coord_scored(q) -> bool:
 class QueryMasks:
     """One generation's query -> matching-docs bitsets. Term postings become cached bitsets, and
     boolean operators int operations; any other leaf (phrase, range, prefix...) is run by Whoosh
-    only on the docs still possible, instead of over the whole index."""
+    only on the docs still possible, instead of over the whole index.
 
-    def __init__(self, searcher, facets: FacetIndex) -> None:
-        self.searcher = searcher
+    Shared by every search of the generation; each call reads through the caller's own lease
+    (a searcher no other thread uses), so only the bitset cache is shared."""
+
+    def __init__(self, facets: FacetIndex) -> None:
         self.facets = facets
-        self.offsets = _segment_offsets(searcher)
-        self._terms = BitsCache(TERM_BITS_CACHE)  # shared by every request thread of the generation
+        self._terms = BitsCache(TERM_BITS_CACHE)
 
-    def mask(self, q, within: int | None = None) -> int:
+    def mask(self, lease: Lease, q, within: int | None = None) -> int:
         """Docs matching q; exact inside `within` (default: every doc), which bounds the work."""
         within = self.facets.all_docs if within is None else within
-        if not self._known_fields(q):
+        if not self._known_fields(lease.searcher, q):
             # Whoosh gives no docs at all when a part of q raises TermNotFound (a field missing
             # from an older index's schema); keep exactly that answer.
-            return bitset(self.searcher.docs_for_query(q), self.facets.size) & within
-        return self._bits(q, within)
+            return bitset(lease.searcher.docs_for_query(q), self.facets.size) & within
+        return self._bits(lease, q, within)
 
-    def _known_fields(self, q) -> bool:
-        schema = self.searcher.schema
+    @staticmethod
+    def _known_fields(searcher, q) -> bool:
+        schema = searcher.schema
         leaves = [q] if q.is_leaf() else q.leaves()
         return all(getattr(leaf, "fieldname", None) in (None, "", "*") or leaf.fieldname in schema for leaf in leaves)
 
-    def term_bits(self, fieldname: str, text) -> int:
-        return self._terms.get((fieldname, text), lambda: self._postings_bits(fieldname, text))
+    def term_bits(self, lease: Lease, fieldname: str, text) -> int:
+        return self._terms.get((fieldname, text), lambda: self._postings_bits(lease, fieldname, text))
 
-    def _postings_bits(self, fieldname: str, text) -> int:
+    def _postings_bits(self, lease: Lease, fieldname: str, text) -> int:
         buf = bytearray((self.facets.size + 8) // 8)
-        for sub, off in self.searcher.leaf_searchers():
+        for sub, off in lease.searcher.leaf_searchers():
             try:
                 m = sub.reader().postings(fieldname, text)
             except TermNotFound:
@@ -255,55 +255,55 @@ class QueryMasks:
                 buf[d >> 3] |= 1 << (d & 7)
         return int.from_bytes(buf, "little") & self.facets.all_docs  # live docs only
 
-    def _bits(self, q, within: int) -> int:
+    def _bits(self, lease: Lease, q, within: int) -> int:
         if _matches_all(q):
             return within
         if isinstance(q, wq.Term):
-            return self.term_bits(q.fieldname, q.text) & within
+            return self.term_bits(lease, q.fieldname, q.text) & within
         if isinstance(q, wq.And):
             out = within
             for c in sorted(q.children(), key=lambda c: not _terms_only(c)):  # cheap children first
-                out &= self._bits(c, out)
+                out &= self._bits(lease, c, out)
                 if not out:
                     break
             return out
         if isinstance(q, (wq.Or, wq.DisjunctionMax)):
             out = 0
             for c in q.children():
-                out |= self._bits(c, within)
+                out |= self._bits(lease, c, within)
             return out
         if isinstance(q, wq.Not):
-            return within & ~self._bits(q.query, within)
+            return within & ~self._bits(lease, q.query, within)
         if isinstance(q, wq.AndNot):
-            a = self._bits(q.a, within)
-            return a & ~self._bits(q.b, a) if a else 0
+            a = self._bits(lease, q.a, within)
+            return a & ~self._bits(lease, q.b, a) if a else 0
         if isinstance(q, wq.AndMaybe):
-            return self._bits(q.a, within)
+            return self._bits(lease, q.a, within)
         if q is wq.NullQuery:
             return 0
-        return self._leaf_bits(q, within)
+        return self._leaf_bits(lease, q, within)
 
-    def _leaf_bits(self, q, within: int) -> int:
+    def _leaf_bits(self, lease: Lease, q, within: int) -> int:
         cand = within
         if isinstance(q, wq.Phrase):
             for w in q.words:
-                cand &= self.term_bits(q.fieldname, w)
+                cand &= self.term_bits(lease, q.fieldname, w)
                 if not cand:
                     return 0
             if q.slop == 1 and len(q.words) > 1 and len(set(q.words)) == len(q.words):
-                return self._phrase_bits(q.fieldname, q.words, cand)
+                return self._phrase_bits(lease, q.fieldname, q.words, cand)
         if cand == self.facets.all_docs:
-            return bitset(self.searcher.docs_for_query(q), self.facets.size)
-        restricted = wq.And([q, DocSet(self.offsets, docnums(cand))])
-        return bitset(self.searcher.docs_for_query(restricted), self.facets.size)
+            return bitset(lease.searcher.docs_for_query(q), self.facets.size)
+        restricted = wq.And([q, DocSet(lease.offsets, docnums(cand))])
+        return bitset(lease.searcher.docs_for_query(restricted), self.facets.size)
 
-    def _phrase_bits(self, fieldname: str, words, cand: int) -> int:
+    def _phrase_bits(self, lease: Lease, fieldname: str, words, cand: int) -> int:
         """An exact phrase, checked on each candidate doc only: skip every word's postings to the
         doc and compare positions (Whoosh's span matcher computes spans for every doc holding all
         the words, candidates or not)."""
         docs = docnums(cand)
         found: list[int] = []
-        for sub, off in self.searcher.leaf_searchers():
+        for sub, off in lease.searcher.leaf_searchers():
             r = sub.reader()
             lo, hi = bisect_left(docs, off), bisect_left(docs, off + r.doc_count_all())
             if lo == hi:
@@ -329,53 +329,58 @@ def _has_phrase(matchers, local: int) -> bool:
     return any(all(p + i + 1 in ps for i, ps in enumerate(rest)) for p in positions[0])
 
 
-class SearchEngine:
-    def __init__(self, index_dir: Path, lexicon_dir: Path | None = None) -> None:
-        self.index_dir = index_dir
-        self.ix = open_index(index_dir)
-        self.builder = QueryBuilder(
-            self.ix.schema,
-            load_companies(extra_dir=lexicon_dir),
-            load_topics(extra_dir=lexicon_dir),
-            load_synonyms(extra_dir=lexicon_dir),
-        )
-        self._lock = threading.Lock()
-        self._searcher = self.ix.searcher(weighting=scoring.BM25F())
-        self._facets, self._masks = self._build_generation(self._searcher)
-        self._retired = None
+@dataclass
+class Derived:
+    """What one generation's searches share: facet bitsets and the term-bitset cache."""
 
-    @staticmethod
-    def _build_generation(searcher) -> tuple[FacetIndex, QueryMasks]:
-        """Facet bitsets and the term-bitset cache, built when a searcher is opened (not inside
-        the first search of the generation)."""
-        facets = FacetIndex(searcher)
-        return facets, QueryMasks(searcher, facets)
+    facets: FacetIndex
+    masks: QueryMasks
+
+
+def _derive(searcher) -> Derived:
+    """Built once per generation, when it is opened (not inside its first search)."""
+    facets = FacetIndex(searcher)
+    return Derived(facets, QueryMasks(facets))
+
+
+class SearchEngine:
+    """Searches for any number of threads at once (see readers.py): each search leases a searcher
+    of the newest committed generation; facet and term bitsets are shared per generation.
+
+    The index is opened on first use, so an engine can be made before there is an index (a web
+    server started before the first crawl); until then every call raises IndexUnavailableError."""
+
+    def __init__(self, index_dir: Path, lexicon_dir: Path | None = None, *, lazy: bool = False) -> None:
+        self.index_dir = Path(index_dir)
+        self.lexicon_dir = lexicon_dir
+        self._builder: QueryBuilder | None = None
+        self._builder_lock = threading.Lock()
+        self.pool = ReaderPool(self.index_dir, _derive)
+        if not lazy:
+            self.pool.current()  # fail now, with the reason, rather than at the first search
+
+    @property
+    def builder(self) -> QueryBuilder:
+        """The query parser for the index's schema (from the first generation opened)."""
+        if self._builder is None:
+            gen = self.pool.current()
+            with self._builder_lock:
+                if self._builder is None:
+                    lex = self.lexicon_dir
+                    self._builder = QueryBuilder(gen.schema, load_companies(extra_dir=lex), load_topics(extra_dir=lex),
+                                                 load_synonyms(extra_dir=lex))
+        return self._builder
 
     def close(self) -> None:
-        self._searcher.close()
+        self.pool.close()
 
-    def _current(self):
-        """The searcher for the newest committed generation, and its facet bitsets."""
-        searcher, facets, _ = self._generation()
-        return searcher, facets
-
-    def _generation(self) -> tuple:
-        """The newest committed generation's searcher, facet bitsets and query masks."""
-        with self._lock:
-            if not self._searcher.up_to_date():
-                # A fresh searcher, not `refresh()`: whoosh's reader reuse keeps stale deletions of old
-                # segments (measured: a deleted page's entries still counted). The previous searcher is
-                # closed one generation later, so a search still using it in another thread can finish.
-                if self._retired is not None:
-                    self._retired.close()
-                self._retired = self._searcher
-                self._searcher = self.ix.searcher(weighting=scoring.BM25F())
-                self._facets, self._masks = self._build_generation(self._searcher)
-            return self._searcher, self._facets, self._masks
+    def generation(self) -> int:
+        """The newest committed generation (opening it if it is new)."""
+        return self.pool.current().number
 
     def doc_count(self) -> int:
-        searcher, _ = self._current()
-        return searcher.doc_count()
+        with self.pool.lease() as (_, lease):
+            return lease.searcher.doc_count()
 
     # -- search -------------------------------------------------------------------
     def search(
@@ -389,7 +394,14 @@ class SearchEngine:
         facet_limit: int = 0,
     ) -> SearchResponse:
         t0 = time.perf_counter()
-        searcher, facets, masks = self._generation()
+        with self.pool.lease() as (gen, lease):
+            return self._search(gen, lease, t0, query, filters, sort=sort, page=page, per_page=per_page,
+                                facet_limit=facet_limit)
+
+    def _search(self, gen: Generation, lease: Lease, t0: float, query: str, filters: dict[str, list[str]] | None,
+                *, sort: str, page: int, per_page: int, facet_limit: int) -> SearchResponse:
+        searcher = lease.searcher
+        facets, masks = gen.derived.facets, gen.derived.masks
         filters = self._clean_filters(filters or {})
         per_page = max(1, min(per_page, MAX_PER_PAGE))
         page = max(1, page)
@@ -398,21 +410,21 @@ class SearchEngine:
         q = parsed.query
         # Matches only matter inside `region` (see FacetIndex.needed_region): qmask is exact there.
         region = facets.needed_region(filters)
-        qmask = masks.mask(q, region)
+        qmask = masks.mask(lease, q, region)
         # "no results at all" (not just none inside the region) decides typo fixing
-        found_anywhere = bool(qmask) or (region != facets.all_docs and bool(masks.mask(q)))
+        found_anywhere = bool(qmask) or (region != facets.all_docs and bool(masks.mask(lease, q)))
         corrected = ""
         if not found_anywhere and parsed.words and not isinstance(q, Every):
             fixed = self._correct(searcher, parsed.text)
             if fixed and fixed != parsed.text:
                 q2 = self.builder.parse(fixed).query
-                m2 = masks.mask(q2)
+                m2 = masks.mask(lease, q2)
                 if m2:
                     corrected, q, qmask = fixed, q2, m2 & region
                     notices.append(f"No results for “{parsed.text}”; showing results for “{fixed}”.")
         if not found_anywhere and not corrected and len(parsed.words) > 1 and not parsed.degraded:
             loose = self.builder.parse(parsed.text, any_word=True).query
-            m3 = masks.mask(loose)
+            m3 = masks.mask(lease, loose)
             if m3:
                 q, qmask = loose, m3 & region
                 notices.append("No talk matches every word; showing talks that match some of them.")
@@ -432,7 +444,7 @@ class SearchEngine:
                     kwargs["filter"] = set(docnums(final))  # see _coord_scored
                 else:
                     # Score only the final docs (a `filter=` would score every match, then drop most).
-                    q = Restricted(q, masks.offsets, docnums(final))
+                    q = Restricted(q, lease.offsets, docnums(final))
             results = searcher.search(q, limit=page * per_page, terms=True, **kwargs)
             results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
             results.formatter = _Formatter()
@@ -442,7 +454,7 @@ class SearchEngine:
         return SearchResponse(
             query=parsed.text, total=total, page=page, per_page=per_page, sort=sort, results=hits,
             facets=counts, filters=filters, took_ms=(time.perf_counter() - t0) * 1000,
-            corrected=corrected, did_you_mean=did_you_mean, notices=notices,
+            corrected=corrected, did_you_mean=did_you_mean, notices=notices, generation=gen.number,
         )
 
     def _clean_filters(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -506,20 +518,18 @@ class SearchEngine:
 
     # -- single entries ---------------------------------------------------------------
     def get(self, entry_id: str) -> dict | None:
-        searcher, _ = self._current()
-        stored = searcher.document(id=entry_id)
-        return json.loads(stored["data"]) if stored else None
+        with self.pool.lease() as (_, lease):
+            stored = lease.searcher.document(id=entry_id)
+            return json.loads(stored["data"]) if stored else None
 
     def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
         """More like this: key terms of the entry's text, excluding the entry itself."""
-        searcher, _ = self._current()
-        docnum = searcher.document_number(id=entry_id)
-        if docnum is None:
-            return []
-        data = json.loads(searcher.stored_fields(docnum)["data"])
-        text = " ".join([data.get("title", ""), data.get("summary", ""), " ".join(data.get("topics", []))])
-        results = searcher.more_like(docnum, "summary", text=text, top=limit, numterms=12)
-        out = []
-        for r in results:
-            out.append(self._hit(r))
-        return out
+        with self.pool.lease() as (_, lease):
+            searcher = lease.searcher
+            docnum = searcher.document_number(id=entry_id)
+            if docnum is None:
+                return []
+            data = json.loads(searcher.stored_fields(docnum)["data"])
+            text = " ".join([data.get("title", ""), data.get("summary", ""), " ".join(data.get("topics", []))])
+            results = searcher.more_like(docnum, "summary", text=text, top=limit, numterms=12)
+            return [self._hit(r) for r in results]

@@ -8,32 +8,63 @@ A second writer waits a bounded time for the lock, then says clearly who holds i
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 from typing import Iterable
 
 from whoosh import index as whoosh_index
-from whoosh.index import LockError
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, LockError
 from whoosh.reading import SegmentReader
 
-from srefind.errors import DataDirError, IndexLockedError
+from srefind.errors import IndexLockedError, IndexUnavailableError
 
 from .merges import ConcurrentWriter, merge_running, wait_for_merge
+from .readers import INDEX_NAME
 from .schema import build_schema
 
-INDEX_NAME = "talks"
 
+def open_index(path: Path, *, create: bool = False, generation: int = 0):
+    """Open the index at `path` for writing; create it when asked and missing. Clear errors otherwise.
 
-def open_index(path: Path, *, create: bool = False):
-    """Open the index at `path`; create it when asked and missing. Clear errors otherwise."""
-    try:
-        if whoosh_index.exists_in(str(path), indexname=INDEX_NAME):
+    A new index lives in a directory of its own beside `path`, which is a symlink to it: a
+    rebuild (`rebuild.py`) writes the next one and swaps the link, so readers switch at once.
+    `generation`: the first generation number of a new index (a rebuild continues the numbering
+    of the index it replaces, so readers never see a generation number twice)."""
+    if index_exists(path):
+        try:
             return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
-    except (OSError, EOFError, ValueError) as exc:
-        raise DataDirError(f"index at {path} cannot be opened ({exc}); rerun `srefind crawl` to rebuild it") from None
+        except Exception as exc:  # noqa: BLE001 - an unreadable TOC raises anything from EOFError to KeyError
+            raise IndexUnavailableError("damaged", f"the index at {path} cannot be opened ({type(exc).__name__}: {exc})"
+                                        ) from None
     if not create:
-        raise DataDirError(f"no index at {path}: run `srefind crawl` first")
-    path.mkdir(parents=True, exist_ok=True)
-    return whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
+        raise IndexUnavailableError("missing", f"there is no index at {path}")
+    if path.is_symlink() or path.exists():
+        # A dangling link, or a directory without a TOC: never written to in place (it may be damaged).
+        raise IndexUnavailableError("damaged", f"{path} holds no readable index")
+    folder = new_index_dir(path, generation)
+    link(path, folder)
+    return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+
+
+def new_index_dir(path: Path, generation: int = 0) -> Path:
+    """A new, empty index (its first TOC at `generation`) in a directory of its own beside `path`."""
+    folder = path.parent / f"{path.name}-{time.strftime('%Y%m%d%H%M%S')}-{os.urandom(3).hex()}"
+    folder.mkdir(parents=True)
+    TOC(build_schema(), [], generation).write(FileStorage(str(folder)), INDEX_NAME)
+    return folder
+
+
+def link(path: Path, folder: Path) -> None:
+    """Point the symlink `path` at `folder` in one atomic rename (readers see the old or the new)."""
+    tmp = path.parent / f".{path.name}.link-{os.urandom(3).hex()}"
+    os.symlink(folder.name, tmp)
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        os.unlink(tmp)
+        raise
 
 
 def index_exists(path: Path) -> bool:

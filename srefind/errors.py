@@ -23,3 +23,14 @@ class IndexLockedError(SrefindError):
     """Another process holds the index or the crawl lock."""
 
     exit_code = 75
+
+
+class IndexUnavailableError(DataDirError):
+    """The index cannot be searched. `state`: "missing", "empty", "damaged" or "unreadable".
+
+    The message says what is wrong; callers that know the data dir add the command that fixes it."""
+
+    def __init__(self, state: str, detail: str) -> None:
+        super().__init__(detail)
+        self.state = state
+        self.detail = detail

@@ -5,13 +5,21 @@ The only module that knows every stage; each stage stays ignorant of the others.
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from srefind import __version__
 from srefind.crawler.engine import CrawlStats, Crawler, PageOutcome
-from srefind.crawler.state import CrawlState
+from srefind.crawler.extract import decode_html, extract
+from srefind.crawler.state import CrawlState, EntryDiff
+from srefind.index.lexicon import tagging_files_digest
+from srefind.index.readers import check_index
+from srefind.index.rebuild import rebuild
 from srefind.index.store import apply_changes, finish_merges, index_exists
 from srefind.index.tagger import Tagger
 
@@ -20,6 +28,15 @@ from .errors import SrefindError
 from .lock import DataDirLock
 from .logs import event
 from .models import Page
+
+# The code a page's entries depend on, from its HTML: extraction and every tagging step. A change
+# to any of them (or to the data files they read) changes the fingerprint stored with each page's
+# entries, and the next run analyses the stored pages again.
+ANALYSIS_MODULES = (
+    "srefind.models", "srefind.crawler.extract", "srefind.index.tagger", "srefind.index.segment",
+    "srefind.index.companies", "srefind.index.topics", "srefind.index.conference", "srefind.index.text",
+    "srefind.index.lexicon",
+)
 
 log = logging.getLogger("srefind.pipeline")
 
@@ -42,6 +59,71 @@ class DataPaths:
         return p if p.is_dir() else None
 
 
+def analysis_fingerprint(lexicon_dir: Path | None) -> str:
+    """What made a page's entries: srefind's version, the analysis code and the tagging data
+    files (shipped and the user's). Stored with every page's entries."""
+    h = hashlib.sha256(__version__.encode())
+    for name in ANALYSIS_MODULES:
+        h.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
+    h.update(tagging_files_digest(lexicon_dir).encode())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class RetagReport:
+    pages: int = 0  # stored pages analysed again
+    entries_added: int = 0
+    entries_removed: int = 0
+    entries_changed: int = 0
+    pages_changed: int = 0  # pages whose entries changed (the only ones the index rewrites)
+    errors: int = 0
+    indexed_pages: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def reanalyse_stored(state: CrawlState, process: Callable[[Page], PageOutcome], fingerprint: str | None,
+                     on_progress: Callable[[int, int], None] | None = None) -> RetagReport:
+    """Analyse again, from their stored HTML, the pages whose entries another analysis made;
+    replace their entries (a page whose entries come out the same costs no index write)."""
+    report = RetagReport()
+    t0 = time.monotonic()
+    total = state.count_stale(fingerprint)
+    for body in state.stale_bodies(fingerprint):
+        try:
+            page = extract(body.page_url, decode_html(body.html, body.charset or None), fetched_at=body.fetched_at)
+            outcome = process(page)
+        except Exception as exc:  # a page the analysis fails on must not stop the others
+            log.warning("re-analysis of %s failed: %s: %s", body.page_url, type(exc).__name__, exc)
+            report.errors += 1
+            continue
+        diff: EntryDiff = state.save_entries(body.page_url, outcome.entries, relevant=outcome.relevant,
+                                             page_type=outcome.page_type, tagger=outcome.tagger)
+        report.pages += 1
+        report.entries_added += diff.added
+        report.entries_removed += diff.removed
+        report.entries_changed += diff.changed
+        report.pages_changed += bool(diff.added or diff.removed or diff.changed)
+        if on_progress:
+            on_progress(report.pages, total)
+    report.seconds = round(time.monotonic() - t0, 2)
+    return report
+
+
+def ensure_index(state: CrawlState, index_dir: Path) -> str:
+    """Rebuild the index from the store when it is missing or damaged and the store holds entries.
+    Returns why it was rebuilt ("" when it was not)."""
+    health = check_index(index_dir)
+    if health.state in ("ok", "empty") or not state.count_entries():
+        return ""
+    event(log, "index rebuilt from crawl.sqlite", logging.WARNING, reason=health.detail)
+    rebuild(index_dir, state.pages_with_entries())
+    state.mark_indexed(None)
+    return health.detail
+
+
 def sync_index(state: CrawlState, index_dir: Path) -> int:
     """Push pages whose entries changed into the index (one commit), then mark them indexed."""
     dirty = list(state.dirty_pages())
@@ -52,14 +134,54 @@ def sync_index(state: CrawlState, index_dir: Path) -> int:
     return len(dirty)
 
 
-def make_processor(tagger: Tagger) -> Callable[[Page], PageOutcome]:
+def make_processor(tagger: Tagger, fingerprint: str = "") -> Callable[[Page], PageOutcome]:
     def process(page: Page) -> PageOutcome:
         analysis = tagger.analyze(page)
         return PageOutcome(
-            entries=[e.to_dict() for e in analysis.entries], relevant=analysis.relevant, page_type=page.page_type
+            entries=[e.to_dict() for e in analysis.entries], relevant=analysis.relevant, page_type=page.page_type,
+            tagger=fingerprint,
         )
 
     return process
+
+
+def reindex(data_dir: Path, on_progress: Callable[[int, int], None] | None = None) -> dict:
+    """`srefind reindex`: a new index from crawl.sqlite alone, swapped in when complete."""
+    paths = DataPaths(data_dir)
+    if not paths.state.exists():
+        raise SrefindError(f"{paths.state} does not exist: there is nothing to rebuild the index from "
+                           "(run `srefind crawl` first)")
+    t0 = time.monotonic()
+    with DataDirLock(data_dir, command="reindex"):
+        state = CrawlState(paths.state)
+        try:
+            result = rebuild(paths.index, state.pages_with_entries(), on_progress=on_progress)
+            state.mark_indexed(None)
+        finally:
+            state.close()
+    return {"pages": result.pages, "entries": result.entries, "index": str(result.folder),
+            "removed": result.removed, "seconds": round(time.monotonic() - t0, 2)}
+
+
+def retag(data_dir: Path, *, everything: bool = False, on_progress: Callable[[int, int], None] | None = None
+          ) -> RetagReport:
+    """`srefind retag`: analyse stored pages again (all of them with `everything`, else those a
+    different analysis made) and index the pages whose entries changed."""
+    paths = DataPaths(data_dir)
+    if not paths.state.exists():
+        raise SrefindError(f"{paths.state} does not exist: nothing was crawled yet (run `srefind crawl` first)")
+    with DataDirLock(data_dir, command="retag"):
+        state = CrawlState(paths.state)
+        try:
+            fingerprint = analysis_fingerprint(paths.lexicon)
+            process = make_processor(Tagger(paths.lexicon), fingerprint)
+            ensure_index(state, paths.index)
+            report = reanalyse_stored(state, process, None if everything else fingerprint, on_progress)
+            report.indexed_pages = sync_index(state, paths.index)
+            finish_merges(paths.index)
+            return report
+        finally:
+            state.close()
 
 
 def run_crawl(
@@ -79,7 +201,7 @@ def run_crawl(
     """
     paths = DataPaths(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    with DataDirLock(data_dir):
+    with DataDirLock(data_dir, command=command):
         state = CrawlState(paths.state)
         run_id = state.start_run(command)
         event(log, f"{command} started", run=run_id, data_dir=str(data_dir), seeds=len(seeds))
@@ -87,8 +209,20 @@ def run_crawl(
         ok = False
         try:
             tagger = Tagger(paths.lexicon)
+            fingerprint = analysis_fingerprint(paths.lexicon)
+            process = make_processor(tagger, fingerprint)
+            rebuilt = ensure_index(state, paths.index)
+            # Stored pages a different analysis made are analysed again (no request), so a tagger
+            # upgrade or a lexicon edit reaches every talk; pages crawled before bodies were kept
+            # are fetched once more, unconditionally (a 304 brings no body).
+            state.requeue_missing_bodies()
+            retagged = reanalyse_stored(state, process, fingerprint)
+            if retagged.pages:
+                event(log, "stored pages analysed again", pages=retagged.pages, changed=retagged.pages_changed)
+            if not requeue:
+                state.requeue_failed()  # a plain crawl finishes what the last one could not fetch
             crawler = Crawler(
-                config, state, make_processor(tagger), on_progress=on_progress, recrawl=requeue,
+                config, state, process, on_progress=on_progress, recrawl=requeue,
                 # A first crawl publishes as it goes (and resumes from there); a re-crawl publishes once,
                 # at the end, so searchers see one consistent new state.
                 on_checkpoint=None if requeue else (lambda: sync_index(state, paths.index)),
@@ -103,6 +237,9 @@ def run_crawl(
                 raise SrefindError(f"not an http(s) URL: {bad[0]}")
             crawler.load_frontier()
             stats = crawler.run()
+            stats.index_rebuilt = rebuilt
+            stats.retagged = retagged.pages
+            stats.entries_changed = retagged.entries_added + retagged.entries_removed + retagged.entries_changed
             stats.indexed_pages = sync_index(state, paths.index)
             finish_merges(paths.index)  # a background merge still running: wait, and swap it in
             ok = not stats.errors

@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 from srefind.config import load_config
 from srefind.evaluation import fixture_web, free_port_block, locate
 from srefind.index.search import SearchEngine
-from srefind.pipeline import DataPaths, run_crawl
+from srefind.config import DataPaths
+from srefind.pipeline import run_crawl
 
 
 def rel_of(path: str) -> str:

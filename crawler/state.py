@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from srefind.errors import StoreEmptyError
+
 # Revisit intervals: at least every 20 hours (so a nightly job keeps daily pages daily, whatever its
 # start jitter), at most every 30 days; halved when a page changed, grown by half when it did not.
 MIN_INTERVAL = 20 * 3600.0
@@ -494,10 +496,15 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
     uri = path.resolve().as_uri()
     db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
     try:
-        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        return db
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.OperationalError:
         db.close()
-    if os.access(path.parent, os.W_OK) and os.access(path, os.W_OK):
-        raise sqlite3.OperationalError(f"cannot read {path}")
-    return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        if os.access(path.parent, os.W_OK) and os.access(path, os.W_OK):
+            raise
+        db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not {"urls", "entries", "pages", "runs"} <= tables:
+        db.close()
+        raise StoreEmptyError(f"{path} holds no crawl yet (the first run stopped before writing it): "
+                              f"run `srefind crawl --data-dir {path.parent}`")
+    return db

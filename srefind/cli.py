@@ -6,7 +6,9 @@ error, 75 another crawl holds the data dir (EX_TEMPFAIL).
 
 from __future__ import annotations
 
+import errno
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -16,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .config import existing_data_dir, load_config, resolve_data_dir
-from .errors import SrefindError
+from .errors import DataDirError, SrefindError
 
 # markup=False: titles, speakers and snippets are crawled text, and "[/]" in one must print as itself.
 out = Console(highlight=False, soft_wrap=False, markup=False)
@@ -39,8 +41,34 @@ class Group(click.Group):
             sys.stderr.close()
             sys.exit(0)
         except OSError as exc:
-            click.echo(f"srefind: error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), err=True)
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"srefind: error: {exc.strerror or exc}{where}{_os_fix(exc)}", err=True)
             sys.exit(1)
+        except sqlite3.Error as exc:
+            click.echo(f"srefind: error: crawl.sqlite: {exc}{_sqlite_fix(exc)}", err=True)
+            sys.exit(1)
+
+
+def _os_fix(exc: OSError) -> str:
+    """What to do about an OS error a command can meet in a data dir."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return " (the disk is full: free some space and run the command again; nothing already committed is lost)"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return " (the data dir is not writable here: run as its owner, or pass another --data-dir)"
+    return ""
+
+
+def _sqlite_fix(exc: sqlite3.Error) -> str:
+    msg = str(exc).lower()
+    if "full" in msg:
+        return " (the disk is full: free some space and run the command again; nothing already committed is lost)"
+    if "readonly" in msg or "read-only" in msg or "unable to open" in msg:
+        return " (the data dir is not writable here: run as its owner, or pass another --data-dir)"
+    if "malformed" in msg or "not a database" in msg:
+        return " (the crawl state is damaged: restore it from a backup, or move it away and crawl again)"
+    if "locked" in msg:
+        return " (another process holds it: try again when it has finished)"
+    return ""
 
 
 data_dir_option = click.option(
@@ -118,8 +146,11 @@ def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, del
         table = Table(title=f"{command} finished in {report['seconds']} s", show_header=False)
         for key in ("fetched", "new", "changed", "unchanged", "gone", "kept_despite_gone", "duplicates", "not_html",
                     "robots_skipped",
-                    "off_scope_links", "trap_skipped", "entries", "indexed_pages", "pages_per_second"):
+                    "off_scope_links", "trap_skipped", "entries", "upgraded", "retagged", "entries_changed",
+                    "indexed_pages", "pages_per_second"):
             table.add_row(key.replace("_", " "), str(report[key]))
+        if report["index_rebuilt"]:
+            table.add_row("index rebuilt from crawl.sqlite", report["index_rebuilt"])
         for name in report["origins_suspect"]:
             table.add_row("origin looks broken (nothing deleted)", name)
         for kind, n in sorted(report["errors"].items()):
@@ -173,10 +204,15 @@ def _parse_facets(pairs: tuple[str, ...]) -> dict[str, list[str]]:
 def _engine(data_dir: str | None):
     from srefind.index.search import SearchEngine
 
-    from .pipeline import DataPaths
+    from .config import DataPaths
+    from .errors import IndexUnavailableError
+    from .health import explain
 
     paths = DataPaths(existing_data_dir(data_dir))
-    return SearchEngine(paths.index, paths.lexicon)
+    try:
+        return SearchEngine(paths.index, paths.lexicon)
+    except IndexUnavailableError as exc:
+        raise DataDirError(explain(paths, exc)) from None
 
 
 @main.command()
@@ -236,10 +272,12 @@ def export(data_dir) -> None:
     """Every indexed talk entry, one JSON object per line."""
     from srefind.crawler.state import CrawlState
 
-    from .pipeline import DataPaths
+    from .config import DataPaths
 
     paths = DataPaths(existing_data_dir(data_dir))
-    state = CrawlState(paths.state)
+    if not paths.state.exists():
+        raise SrefindError(f"{paths.state} does not exist: nothing was crawled into {paths.root}")
+    state = CrawlState(paths.state, readonly=True)
     try:
         for entry in state.all_entries():
             entry.pop("evidence", None)
@@ -248,67 +286,175 @@ def export(data_dir) -> None:
         state.close()
 
 
+def _when(t: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else "-"
+
+
 @main.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
 @data_dir_option
 def status(as_json, data_dir) -> None:
-    """What the data dir holds: entries, pages, the last runs."""
+    """What the data dir holds (entries, pages, the index, the last runs) and what to run next.
+
+    Works on a data dir in any state: empty, a crawl interrupted or running, the index missing or
+    damaged, read-only."""
+    from .config import DataPaths
+    from .health import inspect
+    from .pipeline import analysis_fingerprint
+
+    paths = DataPaths(resolve_data_dir(data_dir))
+    try:
+        fingerprint = analysis_fingerprint(paths.lexicon)
+    except SrefindError:
+        fingerprint = None  # a malformed user lexicon: status still reports the rest
+    st = inspect(paths, fingerprint)
+    if as_json:
+        click.echo(json.dumps(st.to_json(), indent=2))
+        return
+    out.print(f"data dir: {st.data_dir} ({st.state})")
+    if st.store:
+        s_ = st.store
+        out.print(f"talk entries: {s_.entries} from {s_.pages_indexed} pages; stored pages: {s_.stored_bodies} "
+                  f"({s_.stored_bytes / 2**20:.1f} MB compressed)")
+        out.print("urls: " + (", ".join(f"{k} {v}" for k, v in sorted(s_.urls.items())) or "none"))
+    ix = st.index
+    out.print(f"index: {ix.state}" + (f", {ix.entries} entries, generation {ix.generation}" if ix.state == "ok" else "")
+              + (f" ({ix.detail})" if ix.detail and ix.state != "ok" else ""))
+    if st.problem and st.problem != ix.detail:
+        out.print(f"problem: {st.problem}")
+    if st.runs:
+        table = Table(title="last runs")
+        for col in ("id", "command", "started", "seconds", "status", "fetched", "errors"):
+            table.add_column(col)
+        for r in st.runs:
+            secs = f"{r.finished - r.started:.1f}" if r.finished else "-"
+            table.add_row(str(r.id), r.command, _when(r.started), secs, r.status,
+                          str("-" if r.fetched is None else r.fetched), str("-" if r.errors is None else r.errors))
+        out.print(table)
+    for step in st.next_steps:
+        out.print(f"next: {step}")
+
+
+def _counter_progress(label: str, enabled: bool):
+    """A live progress bar on stderr for work counted in pages (a terminal only)."""
+    if not enabled or not err.is_terminal:
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                        transient=True)
+    task = progress.add_task(label, total=None)
+
+    def update(done: int, total: int | None) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return progress, update
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@data_dir_option
+def reindex(as_json, data_dir) -> None:
+    """Rebuild the index from crawl.sqlite alone (no request is made).
+
+    The new index is written beside the old one and swapped in when complete: searches keep
+    answering from the old one until then. Use it when the index is missing or damaged."""
+    from .pipeline import reindex as run_reindex
+
+    path = existing_data_dir(data_dir)
+    from .config import DataPaths
     from srefind.crawler.state import CrawlState
 
-    from .pipeline import DataPaths
-
-    paths = DataPaths(existing_data_dir(data_dir))
-    state = CrawlState(paths.state)
+    total = None
+    if DataPaths(path).state.exists():
+        st = CrawlState(DataPaths(path).state, readonly=True)
+        try:
+            total = st.summary().entries
+        finally:
+            st.close()
+    live, update = _counter_progress("reindexing (talk entries)", not as_json)
+    if live:
+        live.start()
     try:
-        db = state.db
-        info = {
-            "data_dir": str(paths.root),
-            "entries": db.execute("SELECT COUNT(*) FROM entries").fetchone()[0],
-            "pages_indexed": db.execute("SELECT COUNT(*) FROM pages WHERE relevant=1").fetchone()[0],
-            "urls": dict(db.execute("SELECT state, COUNT(*) FROM urls GROUP BY state").fetchall()),
-            "runs": state.runs(5),
-        }
+        report = run_reindex(path, on_progress=(lambda pages, entries: update(entries, total)) if update else None)
     finally:
-        state.close()
+        if live:
+            live.stop()
     if as_json:
-        click.echo(json.dumps(info, indent=2))
+        click.echo(json.dumps(report, indent=2))
         return
-    out.print(f"data dir: {info['data_dir']}\ntalk entries: {info['entries']} from {info['pages_indexed']} pages")
-    out.print("urls: " + ", ".join(f"{k} {v}" for k, v in sorted(info["urls"].items())))
-    table = Table(title="last runs")
-    for col in ("id", "command", "started", "seconds", "ok", "fetched", "errors"):
-        table.add_column(col)
-    for r in info["runs"]:
-        secs = f"{r['finished'] - r['started']:.1f}" if r["finished"] else "-"
-        table.add_row(str(r["id"]), r["command"], time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["started"])),
-                      secs, {None: "running/killed", True: "yes", False: "no"}[r["ok"]],
-                      str(r["stats"].get("fetched", "-")), str(r["stats"].get("error_total", "-")))
+    out.print(f"reindexed {report['entries']} talk entries from {report['pages']} pages in {report['seconds']} s "
+              f"into {report['index']}")
+
+
+@main.command()
+@click.option("--all", "everything", is_flag=True, help="Analyse every stored page, not only those an older "
+                                                          "tagger or lexicon analysed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@data_dir_option
+def retag(everything, as_json, data_dir) -> None:
+    """Analyse the stored pages again with the current tagger and lexicon (no request is made),
+    then re-index the pages whose talk entries changed."""
+    from .pipeline import retag as run_retag
+
+    path = existing_data_dir(data_dir)
+    live, update = _counter_progress("re-tagging (pages)", not as_json)
+    if live:
+        live.start()
+    try:
+        report = run_retag(path, everything=everything, on_progress=update)
+    finally:
+        if live:
+            live.stop()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    table = Table(title=f"retag finished in {report.seconds} s", show_header=False)
+    for key, value in report.to_dict().items():
+        if key != "seconds":
+            table.add_row(key.replace("_", " "), str(value))
     out.print(table)
+    if report.errors:
+        sys.exit(1)
+
+
+def _default_workers() -> int:
+    from srefind.web.serve import default_workers
+
+    return default_workers()
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Server processes sharing the port (default: one per CPU core; a search is CPU-bound and one "
+                   "Python process uses one core).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Request threads per worker process.")
 @data_dir_option
-def serve(host, port, data_dir) -> None:
-    """Serve the search UI and JSON API (waitress, a production WSGI server)."""
-    from .pipeline import DataPaths
+def serve(host, port, workers, threads, data_dir) -> None:
+    """Serve the search UI and JSON API (waitress, a production WSGI server).
 
-    paths = DataPaths(existing_data_dir(data_dir))
-    _serve(paths.root, host, port)
+    Starts before there is an index, too: /healthz answers 503 with the reason until a crawl or
+    `srefind reindex` makes one, and the server picks it up without a restart."""
+    path = resolve_data_dir(data_dir)
+    if not path.is_dir():
+        raise DataDirError(f"data dir {path} does not exist: run `srefind crawl --data-dir {path}` first")
+    _serve(path, host, port, workers=workers or _default_workers(), threads=threads)
 
 
-def _serve(data_dir: Path, host: str, port: int) -> None:
-    import waitress
+def _serve(data_dir: Path, host: str, port: int, *, workers: int = 1, threads: int = 4) -> None:
+    from srefind.web.serve import app_factory, bind, serve as run_server
 
-    from srefind.web.app import create_app
-
-    app = create_app(data_dir)
-    click.echo(f"srefind: serving http://{host}:{port}/ (Ctrl-C to stop)")
     try:
-        waitress.serve(app, host=host, port=port, threads=4, _quiet=True)
+        sock = bind(host, port)
     except OSError as exc:
         raise SrefindError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    shown = f"[{host}]" if ":" in host else host
+    procs = f" ({workers} worker processes x {threads} threads)" if workers > 1 else ""
+    click.echo(f"srefind: serving http://{shown}:{port}/{procs} (Ctrl-C to stop)")
+    run_server(app_factory(data_dir), sock, workers=workers, threads=threads)
 
 
 @main.command()
@@ -351,7 +497,7 @@ def tag(source, as_json, config, data_dir) -> None:
     from srefind.crawler.extract import decode_html, extract
     from srefind.index.tagger import Tagger
 
-    from .pipeline import DataPaths
+    from .config import DataPaths
 
     if source.startswith(("http://", "https://")):
         import requests

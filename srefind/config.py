@@ -41,6 +41,26 @@ class CrawlConfig:
         return f"{self.user_agent} (+{self.contact_url})" if self.contact_url else self.user_agent
 
 
+@dataclass
+class DataPaths:
+    """Where a data dir keeps each thing (the table in the README)."""
+
+    root: Path
+
+    @property
+    def state(self) -> Path:
+        return self.root / "crawl.sqlite"
+
+    @property
+    def index(self) -> Path:
+        return self.root / "index"
+
+    @property
+    def lexicon(self) -> Path | None:
+        p = self.root / "lexicon"
+        return p if p.is_dir() else None
+
+
 _TYPES = {f.name: f.type for f in fields(CrawlConfig)}
 
 
@@ -114,10 +134,12 @@ def resolve_data_dir(option: str | os.PathLike[str] | None) -> Path:
 
 
 def existing_data_dir(option: str | os.PathLike[str] | None) -> Path:
-    """The data dir for commands that read: it must exist and hold a crawl."""
+    """The data dir for commands that read: it must exist and hold a crawl (or at least an index)."""
     path = resolve_data_dir(option)
     if not path.is_dir():
-        raise DataDirError(f"data dir {path} does not exist: run `srefind crawl` (or `srefind demo`) first")
-    if not (path / "index").is_dir():
-        raise DataDirError(f"data dir {path} holds no index yet: run `srefind crawl` first")
+        raise DataDirError(f"data dir {path} does not exist: run `srefind crawl --data-dir {path}` "
+                           "(or `srefind demo`) first")
+    paths = DataPaths(path)
+    if not paths.state.exists() and not (paths.index.is_dir() or paths.index.is_symlink()):
+        raise DataDirError(f"data dir {path} holds no crawl yet: run `srefind crawl --data-dir {path}` first")
     return path

@@ -34,3 +34,7 @@ class IndexUnavailableError(DataDirError):
         super().__init__(detail)
         self.state = state
         self.detail = detail
+
+
+class StoreEmptyError(DataDirError):
+    """crawl.sqlite exists but holds no crawl (a first run stopped before writing its tables)."""

@@ -165,7 +165,7 @@ def crawl_corpus(shared: Path, data_dir: Path, **web) -> tuple[dict[str, str], o
 
 def entries_by_page(data_dir: Path, bases: dict[str, str]) -> dict[tuple[str, str], list[dict]]:
     from .crawler.state import CrawlState
-    from .pipeline import DataPaths
+    from .config import DataPaths
 
     state = CrawlState(DataPaths(data_dir).state)
     try:
@@ -213,7 +213,7 @@ def score_crawl(shared: Path, gold: dict, held: set, pages: dict, bases: dict, l
         if rules is not None and not rules.can_fetch(bases[rec["site"]].rstrip("/") + rec["path"], "srefind"):
             disallowed += 1
     from .crawler.state import CrawlState
-    from .pipeline import DataPaths
+    from .config import DataPaths
 
     state = CrawlState(DataPaths(data_dir).state)
     try:
@@ -275,7 +275,7 @@ def score_tags(gold: dict, held: set, pages: dict) -> Report:
 
 def score_ranking(shared: Path, data_dir: Path, bases: dict[str, str], held: set) -> Report:
     from .index.search import SearchEngine
-    from .pipeline import DataPaths
+    from .config import DataPaths
 
     rep = Report()
     paths = DataPaths(data_dir)

@@ -23,8 +23,8 @@ from srefind.index.rebuild import rebuild
 from srefind.index.store import apply_changes, finish_merges, index_exists
 from srefind.index.tagger import Tagger
 
-from .config import CrawlConfig
-from .errors import SrefindError
+from .config import CrawlConfig, DataPaths
+from .errors import DataDirError, SrefindError
 from .lock import DataDirLock
 from .logs import event
 from .models import Page
@@ -39,24 +39,6 @@ ANALYSIS_MODULES = (
 )
 
 log = logging.getLogger("srefind.pipeline")
-
-
-@dataclass
-class DataPaths:
-    root: Path
-
-    @property
-    def state(self) -> Path:
-        return self.root / "crawl.sqlite"
-
-    @property
-    def index(self) -> Path:
-        return self.root / "index"
-
-    @property
-    def lexicon(self) -> Path | None:
-        p = self.root / "lexicon"
-        return p if p.is_dir() else None
 
 
 def analysis_fingerprint(lexicon_dir: Path | None) -> str:
@@ -149,8 +131,8 @@ def reindex(data_dir: Path, on_progress: Callable[[int, int], None] | None = Non
     """`srefind reindex`: a new index from crawl.sqlite alone, swapped in when complete."""
     paths = DataPaths(data_dir)
     if not paths.state.exists():
-        raise SrefindError(f"{paths.state} does not exist: there is nothing to rebuild the index from "
-                           "(run `srefind crawl` first)")
+        raise DataDirError(f"{paths.state} does not exist: there is nothing to rebuild the index from "
+                           f"(run `srefind crawl --data-dir {data_dir}` first)")
     t0 = time.monotonic()
     with DataDirLock(data_dir, command="reindex"):
         state = CrawlState(paths.state)
@@ -169,7 +151,8 @@ def retag(data_dir: Path, *, everything: bool = False, on_progress: Callable[[in
     different analysis made) and index the pages whose entries changed."""
     paths = DataPaths(data_dir)
     if not paths.state.exists():
-        raise SrefindError(f"{paths.state} does not exist: nothing was crawled yet (run `srefind crawl` first)")
+        raise DataDirError(f"{paths.state} does not exist: nothing was crawled yet "
+                           f"(run `srefind crawl --data-dir {data_dir}` first)")
     with DataDirLock(data_dir, command="retag"):
         state = CrawlState(paths.state)
         try:

@@ -12,6 +12,7 @@ import pytest
 from srefind.config import load_config
 from srefind.pipeline import run_crawl
 from srefind.sites import demo_root, serve_sites
+from webfixture import VersionedSite, WebFixture
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -33,6 +34,15 @@ def demo_data(tmp_path_factory, demo_sites) -> Path:
     return data
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (now)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run the real `srefind` entry point in a subprocess, as a user would."""
     import os
@@ -47,3 +57,28 @@ def cli_json(*args: str) -> dict | list:
     proc = run_cli(*args)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+@pytest.fixture()
+def site():
+    with WebFixture() as web:
+        yield VersionedSite(web)
+
+
+def crawl(site: VersionedSite, data) -> dict:
+    return cli_json("crawl", site.web.url("/"), "--data-dir", str(data), "--delay", "0", "--json")
+
+
+def recrawl(data, *extra: str) -> tuple[int, dict]:
+    proc = run_cli("recrawl", "--data-dir", str(data), "--delay", "0", "--json", *extra)
+    assert "Traceback" not in proc.stderr
+    return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else {}
+
+
+def search(data, query: str) -> dict:
+    return cli_json("search", query, "--json", "--limit", "50", "--data-dir", str(data))
+
+
+def export(data) -> list[dict]:
+    proc = run_cli("export", "--data-dir", str(data))
+    return [json.loads(x) for x in proc.stdout.splitlines()]

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from conftest import run_cli
+from conftest import free_port, run_cli
 
 
 def assert_one_line_error(proc, *needles: str, code: int | None = None) -> None:
@@ -20,12 +20,6 @@ def assert_one_line_error(proc, *needles: str, code: int | None = None) -> None:
         assert needle in lines[0], lines[0]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_unreachable_seed(tmp_path):
     port = free_port()  # nothing listens there
     proc = run_cli("crawl", f"http://127.0.0.1:{port}/", "--data-dir", str(tmp_path / "d"), "--delay", "0", "--json")
@@ -37,15 +31,16 @@ def test_a_seed_that_is_not_a_url(tmp_path):
     assert_one_line_error(proc, "not an http(s) URL")
 
 
-@pytest.mark.parametrize("command", [["search", "tracing"], ["export"], ["status"], ["facets", "company"], ["recrawl"]])
-def test_missing_data_dir(tmp_path, command):
+@pytest.mark.parametrize("command", [["search", "tracing"], ["export"], ["facets", "company"], ["recrawl"], ["retag"],
+                                     ["reindex"]])
+def test_missing_data_dir(tmp_path, command):  # (`status` reports it instead: tests/test_data_dir_health.py)
     proc = run_cli(*command, "--data-dir", str(tmp_path / "nowhere"))
     assert_one_line_error(proc, "does not exist", code=2)
 
 
 def test_empty_data_dir_means_search_before_any_crawl(tmp_path):
     proc = run_cli("search", "tracing", "--data-dir", str(tmp_path))
-    assert_one_line_error(proc, "no index", "srefind crawl", code=2)
+    assert_one_line_error(proc, "holds no crawl yet", "srefind crawl", code=2)
 
 
 def test_data_dir_from_the_environment(tmp_path):

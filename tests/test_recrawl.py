@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import signal
 import subprocess
 import sys
@@ -11,73 +9,9 @@ import time
 
 import pytest
 
-from conftest import cli_json, run_cli
+from conftest import cli_json, crawl, export, recrawl, run_cli, search
 from srefind.crawler.state import CrawlState
-from webfixture import Hit, Response, WebFixture, html, links, srecon_writeup, urlset
-
-N_POSTS = 12
-
-
-class VersionedSite:
-    """A site whose pages can be edited, deleted or added between runs; ETags and 304s like a real one."""
-
-    def __init__(self, web: WebFixture) -> None:
-        self.web = web
-        self.bodies: dict[str, str] = {}
-        self.status: dict[str, int] = {}
-        web.handle_prefix("/", self.answer)
-        web.robots("User-agent: *\nDisallow:\n")
-        for n in range(N_POSTS):
-            self.bodies[f"/post-{n}/"] = srecon_writeup(n)
-        self.bodies["/about/"] = html("About", "<p>About this blog and its author.</p>")
-        self.publish()
-
-    def posts(self) -> list[str]:
-        return sorted(p for p in self.bodies if p.startswith("/post-") and self.status.get(p, 200) == 200)
-
-    def publish(self) -> None:
-        """Home page and sitemap list the live posts, as a blog's generator would."""
-        self.bodies["/"] = html("An SRE blog", links(*self.posts()))
-        self.bodies["/sitemap.xml"] = urlset(*self.posts())
-
-    def answer(self, hit: Hit) -> Response | None:
-        path = hit.route
-        if path not in self.bodies:
-            return None
-        status = self.status.get(path, 200)
-        if status != 200:
-            return Response(status, b"", "text/plain")
-        body = self.bodies[path]
-        etag = '"' + hashlib.sha1(body.encode()).hexdigest()[:12] + '"'
-        if hit.headers.get("if-none-match") == etag:
-            return Response(304, b"", "text/html", {"ETag": etag})
-        ctype = "application/xml" if path.endswith(".xml") else "text/html; charset=utf-8"
-        return Response(200, body, ctype, {"ETag": etag})
-
-
-@pytest.fixture()
-def site():
-    with WebFixture() as web:
-        yield VersionedSite(web)
-
-
-def crawl(site: VersionedSite, data) -> dict:
-    return cli_json("crawl", site.web.url("/"), "--data-dir", str(data), "--delay", "0", "--json")
-
-
-def recrawl(data, *extra: str) -> tuple[int, dict]:
-    proc = run_cli("recrawl", "--data-dir", str(data), "--delay", "0", "--json", *extra)
-    assert "Traceback" not in proc.stderr
-    return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else {}
-
-
-def search(data, query: str) -> dict:
-    return cli_json("search", query, "--json", "--limit", "50", "--data-dir", str(data))
-
-
-def export(data) -> list[dict]:
-    proc = run_cli("export", "--data-dir", str(data))
-    return [json.loads(x) for x in proc.stdout.splitlines()]
+from webfixture import N_POSTS, srecon_writeup, urlset
 
 
 def test_unchanged_pages_cost_a_304_and_no_index_write(site, tmp_path):

@@ -9,6 +9,7 @@ how many requests were in flight at once. Asserting on the server side is what p
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import itertools
 import threading
@@ -301,3 +302,44 @@ def srecon_writeup(n: int, *, extra: str = "", head: str = "") -> str:
         f"<footer>Copyright the author. <a href=\"/about/\">About</a></footer>"
     )
     return html(f"SREcon{year}: {title} ({n})", body, head=head)
+
+
+N_POSTS = 12
+
+
+class VersionedSite:
+    """A site whose pages can be edited, deleted or added between runs; ETags and 304s like a real one."""
+
+    def __init__(self, web: WebFixture) -> None:
+        self.web = web
+        self.bodies: dict[str, str] = {}
+        self.status: dict[str, int] = {}
+        self.stall: dict[str, float] = {}  # path -> seconds before it answers
+        web.handle_prefix("/", self.answer)
+        web.robots("User-agent: *\nDisallow:\n")
+        for n in range(N_POSTS):
+            self.bodies[f"/post-{n}/"] = srecon_writeup(n)
+        self.bodies["/about/"] = html("About", "<p>About this blog and its author.</p>")
+        self.publish()
+
+    def posts(self) -> list[str]:
+        return sorted(p for p in self.bodies if p.startswith("/post-") and self.status.get(p, 200) == 200)
+
+    def publish(self) -> None:
+        """Home page and sitemap list the live posts, as a blog's generator would."""
+        self.bodies["/"] = html("An SRE blog", links(*self.posts()))
+        self.bodies["/sitemap.xml"] = urlset(*self.posts())
+
+    def answer(self, hit: Hit) -> Response | None:
+        path = hit.route
+        if path not in self.bodies:
+            return None
+        status = self.status.get(path, 200)
+        if status != 200:
+            return Response(status, b"", "text/plain")
+        body = self.bodies[path]
+        etag = '"' + hashlib.sha1(body.encode()).hexdigest()[:12] + '"'
+        if hit.headers.get("if-none-match") == etag:
+            return Response(304, b"", "text/html", {"ETag": etag}, stall=self.stall.get(path, 0.0))
+        ctype = "application/xml" if path.endswith(".xml") else "text/html; charset=utf-8"
+        return Response(200, body, ctype, {"ETag": etag}, stall=self.stall.get(path, 0.0))

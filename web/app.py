@@ -13,7 +13,8 @@ from urllib.parse import urlencode, urlsplit
 from flask import Flask, abort, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from srefind.errors import SrefindError
+from srefind.errors import IndexUnavailableError, SrefindError
+from srefind.health import explain, index_fix
 from srefind.index.query import MAX_QUERY_CHARS
 from srefind.index.schema import FACETS
 from srefind.index.search import MAX_PER_PAGE, SearchEngine
@@ -97,10 +98,12 @@ def parse_params(args) -> dict:
 def create_app(data_dir: Path, *, engine: SearchEngine | None = None) -> Flask:
     app = Flask(__name__)
     app.config["DATA_DIR"] = Path(data_dir)
-    from srefind.pipeline import DataPaths
+    from srefind.config import DataPaths
 
     paths = DataPaths(Path(data_dir))
-    app.extensions["srefind"] = engine or SearchEngine(paths.index, paths.lexicon)
+    # lazy: the server starts (and /healthz says why it cannot search) before there is an index,
+    # and picks the index up when a crawl or `srefind reindex` makes one.
+    app.extensions["srefind"] = engine or SearchEngine(paths.index, paths.lexicon, lazy=True)
     metrics = Metrics(paths)
     app.extensions["srefind_metrics"] = metrics
 
@@ -188,11 +191,18 @@ def create_app(data_dir: Path, *, engine: SearchEngine | None = None) -> Flask:
 
     @app.route("/healthz")
     def healthz():
+        """200 when the index answers searches and holds talks; 503 with the reason otherwise."""
+        crawl = metrics.last_crawl()
         try:
             n = engine_().doc_count()
+        except IndexUnavailableError as exc:
+            return jsonify(ok=False, index=exc.state, error=explain(paths, exc), **crawl), 503
         except Exception as exc:  # the probe must answer, whatever broke
-            return jsonify(ok=False, error=str(exc)), 503
-        return jsonify(ok=True, entries=n, **metrics.last_crawl())
+            return jsonify(ok=False, index="unreadable", error=f"{type(exc).__name__}: {exc}", **crawl), 503
+        if n == 0:
+            return jsonify(ok=False, index="empty", error=f"the index holds no talks yet: {index_fix(paths, 'empty')}",
+                           entries=0, **crawl), 503
+        return jsonify(ok=True, index="ok", entries=n, generation=engine_().generation(), **crawl)
 
     @app.route("/metrics")
     def metrics_endpoint():
@@ -207,9 +217,10 @@ def create_app(data_dir: Path, *, engine: SearchEngine | None = None) -> Flask:
 
     @app.errorhandler(SrefindError)
     def srefind_error(exc: SrefindError):
+        message = explain(paths, exc) if isinstance(exc, IndexUnavailableError) else str(exc)
         if request.path.startswith("/api/"):
-            return jsonify(error=str(exc)), 503
-        return render_template("error.html", status=503, message=str(exc)), 503
+            return jsonify(error=message), 503
+        return render_template("error.html", status=503, message=message), 503
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception):

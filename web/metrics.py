@@ -25,25 +25,23 @@ class Metrics:
         self.latency.labels(endpoint).observe(seconds)
 
     def last_crawl(self) -> dict:
-        """Start, finish and last success of crawl runs, read from the crawl state."""
+        """Start, finish and last success of crawl runs, read from the crawl state (read-only: it
+        works on a data dir this process cannot write)."""
         import sqlite3
+
+        from srefind.crawler.state import CrawlState
 
         out = {"last_crawl_start": None, "last_crawl_finish": None, "last_crawl_success": None}
         if not self.paths.state.exists():
             return out
         try:
-            db = sqlite3.connect(f"file:{self.paths.state}?mode=ro", uri=True, timeout=2)
+            state = CrawlState(self.paths.state, readonly=True)
             try:
-                row = db.execute("SELECT started, finished FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-                ok = db.execute("SELECT MAX(finished) FROM runs WHERE ok=1").fetchone()
+                out.update(state.last_crawl())
             finally:
-                db.close()
-        except sqlite3.Error:
-            return out
-        if row:
-            out["last_crawl_start"], out["last_crawl_finish"] = row
-        if ok and ok[0]:
-            out["last_crawl_success"] = ok[0]
+                state.close()
+        except (sqlite3.Error, OSError):
+            pass
         return out
 
     def render(self, engine) -> tuple[bytes, str]:

@@ -430,8 +430,9 @@ def _default_workers() -> int:
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Server processes sharing the port (default: one per CPU core; a search is CPU-bound and one "
                    "Python process uses one core).")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Request threads per worker process.")
+@click.option("--threads", type=click.IntRange(1, 64), default=None,
+              help="Request threads per worker process (default: 4 with one worker, 1 with several: a search "
+                   "is CPU-bound, so more threads in a process only add GIL hand-offs).")
 @data_dir_option
 def serve(host, port, workers, threads, data_dir) -> None:
     """Serve the search UI and JSON API (waitress, a production WSGI server).
@@ -441,7 +442,8 @@ def serve(host, port, workers, threads, data_dir) -> None:
     path = resolve_data_dir(data_dir)
     if not path.is_dir():
         raise DataDirError(f"data dir {path} does not exist: run `srefind crawl --data-dir {path}` first")
-    _serve(path, host, port, workers=workers or _default_workers(), threads=threads)
+    workers = workers or _default_workers()
+    _serve(path, host, port, workers=workers, threads=threads or (1 if workers > 1 else 4))
 
 
 def _serve(data_dir: Path, host: str, port: int, *, workers: int = 1, threads: int = 4) -> None:

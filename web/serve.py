@@ -49,6 +49,13 @@ def _run_waitress(make_app: Callable[[], object], sock: socket.socket, threads: 
     waitress.serve(make_app(), sockets=[sock], threads=threads, _quiet=True)
 
 
+def _run_worker(make_app: Callable[[], object], sock: socket.socket, threads: int) -> None:
+    """One of several processes on `sock`: waitress that takes a connection only when free."""
+    from .balanced import serve_when_free
+
+    serve_when_free(make_app(), sock, threads)
+
+
 def serve(make_app: Callable[[], object], sock: socket.socket, *, workers: int = 1, threads: int = 4) -> None:
     """Serve until stopped. `make_app` is called in each worker process (after the fork), so no
     index reader or file handle is shared between processes."""
@@ -75,7 +82,7 @@ class Supervisor:
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C reaches it
-                _run_waitress(self.make_app, self.sock, self.threads)
+                _run_worker(self.make_app, self.sock, self.threads)
             except BaseException as exc:  # noqa: BLE001 - a worker must never return into the parent's code
                 print(f"srefind: worker {os.getpid()} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
                 code = 1

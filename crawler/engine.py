@@ -26,11 +26,23 @@ from .extract import decode_html, extract
 from .fetch import Fetcher, FetchResult
 from .robots import RobotsRules, rules_from_response
 from .state import CrawlState, UrlRow
-from .urls import normalize, origin, trap_reason
+from .urls import calendar_shape, normalize, origin, query_shape, trap_reason
 
 MIN_BACKOFF_DELAY = 0.25
-MAX_ORIGIN_DELAY = 30.0
-MAX_RETRY_AFTER = 120.0
+# The longest gap kept between two requests to one origin, whatever robots.txt's Crawl-delay or
+# the back-off asks: an origin whose Crawl-delay is longer is paused for the run (its URLs stay
+# queued for the next one) rather than holding a worker for hours.
+MAX_ORIGIN_DELAY = 60.0
+MAX_RETRY_AFTER = 120.0  # a Retry-After beyond this pauses the origin until the next run
+# AutoThrottle-style recovery: after each answer that is not a 429/503 the gap shrinks by this
+# factor, but not below RECOVERY_MARGIN x the gap at which the origin last said "too many".
+RECOVERY_FACTOR = 0.9
+RECOVERY_MARGIN = 1.5
+# Trap budgets per origin: URLs that differ only by their query, and calendar-like URLs of one
+# shape (dates blanked). A calendar links every day to the next forever; a blog's dated posts
+# differ by slug, so each has its own shape.
+MAX_QUERY_VARIANTS = 100
+MAX_CALENDAR_PAGES = 50
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 # An origin that answers 404/410 for more than this share of the pages revisited in one run (and for at
 # least SUSPECT_MIN_GONE of them) looks broken rather than edited: nothing of it is deleted that run.
@@ -77,6 +89,7 @@ class CrawlStats:
     retagged: int = 0  # stored pages analysed again because the analysis changed (no request)
     entries_changed: int = 0  # entries added, removed or changed by that re-analysis
     index_rebuilt: str = ""  # why the index was rebuilt from the store at the start, if it was
+    stopped_at_deadline: bool = False  # --max-duration ran out: the rest stays queued for the next run
     seconds: float = 0.0
 
     @property
@@ -93,7 +106,7 @@ class CrawlStats:
             "origins_unreachable": self.origins_unreachable, "origins_paused": self.origins_paused,
             "origins_suspect": self.origins_suspect, "kept_despite_gone": self.kept_despite_gone,
             "upgraded": self.upgraded, "retagged": self.retagged, "entries_changed": self.entries_changed,
-            "index_rebuilt": self.index_rebuilt or None,
+            "index_rebuilt": self.index_rebuilt or None, "stopped_at_deadline": self.stopped_at_deadline,
             "seconds": round(self.seconds, 2), "pages_per_second": round(self.pages_per_second, 1),
         }
 
@@ -107,6 +120,7 @@ class _Origin:
     robots: RobotsRules | None = None
     delay: float = 0.0
     paused: bool = False  # asked (Retry-After) to wait longer than a run lasts: left for the next run
+    throttled_at: float = 0.0  # the gap at which it last answered 429/503: recovery stays above it
 
 
 @dataclass
@@ -117,6 +131,7 @@ class _Task:
     page: Page | None = None
     disallowed: bool = False
     waited: float = 0.0
+    too_slow: bool = False  # robots.txt asks for a Crawl-delay beyond MAX_ORIGIN_DELAY: not fetched
     body: bytes = b""  # the HTML, zlib-compressed (in the worker, off the main thread), to keep
 
 
@@ -131,6 +146,7 @@ class Crawler:
         on_checkpoint: Callable[[], None] | None = None,
         checkpoint_every: int = 200,
         recrawl: bool = False,
+        max_duration: float = 0.0,
     ) -> None:
         self.config = config
         self.state = state
@@ -153,6 +169,14 @@ class Crawler:
         self.recrawl = recrawl
         self._gone: dict[str, list[str]] = {}
         self._answered: Counter = Counter()
+        # A run given a deadline stops dispatching at it, lets requests in flight finish, and
+        # leaves the rest of the frontier queued in SQLite for the next run.
+        self.max_duration = max_duration
+        self._stop = threading.Event()
+        self._shapes: Counter = Counter()
+        for url in self._known:
+            for shape in self._trap_shapes(url):
+                self._shapes[shape] += 1
 
     # -- scope and frontier ------------------------------------------------------------
     def add_seeds(self, seeds: list[str]) -> list[str]:
@@ -202,11 +226,29 @@ class Crawler:
         if self._per_origin[o] >= self.config.max_pages_per_origin:
             self.stats.trap_skipped += 1
             return
+        shapes = self._trap_shapes(url)
+        if any(self._shapes[s] >= limit for s, limit in shapes.items()):
+            self.stats.trap_skipped += 1
+            return
         if self._add(url, depth, kind):
+            for shape in shapes:
+                self._shapes[shape] += 1
             self._origin(o).queue.append(UrlRow(url, o, depth, kind, "queued"))
 
     def _trap(self, url: str) -> str | None:
         return trap_reason(url, max_length=self.config.max_url_length)
+
+    @staticmethod
+    def _trap_shapes(url: str) -> dict[tuple[str, str], int]:
+        """The budgets a URL counts against: its query-less URL and its calendar shape, if any."""
+        out: dict[tuple[str, str], int] = {}
+        q = query_shape(url)
+        if q:
+            out[("query", q)] = MAX_QUERY_VARIANTS
+        c = calendar_shape(url)
+        if c:
+            out[("calendar", c)] = MAX_CALENDAR_PAGES
+        return out
 
     def load_frontier(self, rows: list[UrlRow] | None = None) -> int:
         rows = self.state.queued() if rows is None else rows
@@ -256,9 +298,13 @@ class Crawler:
             task.robots = self._robots(fetcher, o)
             if not task.robots.reachable:
                 return task
-            delay = max(self.config.delay, task.robots.crawl_delay(self.agent))
+            crawl_delay = task.robots.crawl_delay(self.agent)
+            if crawl_delay > MAX_ORIGIN_DELAY:
+                task.too_slow = True  # the main thread pauses the origin for this run
+                return task
+            delay = max(self.config.delay, crawl_delay)
             if delay:
-                time.sleep(delay)  # politeness applies to robots.txt too
+                self._stop.wait(delay)  # politeness applies to robots.txt too
         if not task.robots.allows(task.row.url, self.agent):
             task.disallowed = True
             return task
@@ -266,11 +312,12 @@ class Crawler:
         def slow(seconds: float) -> None:
             seconds = max(seconds, o.delay)
             task.waited += seconds
-            time.sleep(seconds)
+            self._stop.wait(seconds)
 
         task.result = fetcher.fetch(
             task.row.url, etag=task.row.etag, last_modified=task.row.last_modified,
             allowed=self._redirect_check(o.name, task.robots), on_wait=slow,
+            on_throttled=lambda status, retry_after: self._throttle(o, status, retry_after),
         )
         res = task.result
         if res.ok and task.row.kind == "page" and res.content_type in HTML_TYPES:
@@ -288,11 +335,15 @@ class Crawler:
         workers = max(1, self.config.workers)
         inflight: dict[Future, tuple[_Task, _Origin]] = {}
         since_checkpoint = 0
+        deadline = start + self.max_duration if self.max_duration > 0 else None
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
             while True:
                 now = time.monotonic()
+                if deadline is not None and now >= deadline and not self._stop.is_set():
+                    self._stop.set()  # no new request; back-off sleeps end now; the queue stays in SQLite
+                    self.stats.stopped_at_deadline = True
                 for o in self.origins.values():
-                    if len(inflight) >= workers:
+                    if len(inflight) >= workers or self._stop.is_set():
                         break
                     if o.busy or not o.queue or o.next_time > now:
                         continue
@@ -307,11 +358,14 @@ class Crawler:
                     inflight[pool.submit(self._work, task, o)] = (task, o)
                 if not inflight:
                     pending = [o.next_time for o in self.origins.values() if o.queue and not o.busy]
-                    if not pending:
+                    if not pending or self._stop.is_set():
                         break
-                    time.sleep(max(0.0, min(min(pending) - time.monotonic(), 1.0)))
+                    wake = min(pending) if deadline is None else min(min(pending), deadline)
+                    time.sleep(max(0.0, min(wake - time.monotonic(), 1.0)))
                     continue
                 pending_times = [o.next_time for o in self.origins.values() if o.queue and not o.busy]
+                if deadline is not None and not self._stop.is_set():
+                    pending_times.append(deadline)
                 timeout = None
                 if pending_times and len(inflight) < workers:
                     timeout = max(0.0, min(pending_times) - time.monotonic())
@@ -363,29 +417,56 @@ class Crawler:
     def _adopt_robots(self, task: _Task, o: _Origin) -> bool:
         """Keep the robots.txt a worker fetched for the origin's first URL. False when it says: not now."""
         if o.robots is not None or task.robots is None:
-            return True
+            return not o.paused
         o.robots = task.robots
         if not o.robots.reachable:
             self.stats.origins_unreachable.append(o.name)
             self.stats.errors["robots-unreachable"] += 1
+            return False
+        if task.too_slow:
+            self._pause(o)
             return False
         o.delay = max(self.config.delay, o.robots.crawl_delay(self.agent))
         for sm in o.robots.sitemaps or [o.name + "/sitemap.xml"]:
             self._enqueue(sm, 1, "sitemap", o.name + "/robots.txt")
         return True
 
+    def _pause(self, o: _Origin) -> None:
+        """Leave the origin for the next run: it asks for a longer wait than a run should spend."""
+        o.paused = True
+        o.queue.clear()
+        self.stats.origins_paused.append(o.name)
+        self.stats.errors["origin-paused"] += 1
+
+    def _throttle(self, o: _Origin, status: int, retry_after: float) -> None:
+        """A 429 or 503 (also one the fetcher retries itself): double the origin's gap for the run.
+
+        A 429 (or a 503 with Retry-After) says "too many": the gap it came at is remembered, and
+        recovery stays 1.5x above it. A bare 503 is an error more often than a limit: the gap
+        grows but may recover fully. Called from the worker fetching for `o` (one request in
+        flight per origin) or the main thread.
+        """
+        base = max(o.delay, MIN_BACKOFF_DELAY, self.config.delay)
+        if status == 429 or retry_after:
+            o.throttled_at = max(o.throttled_at, base)
+        o.delay = min(2 * base, max(MAX_ORIGIN_DELAY, self.config.delay))
+
+    def _recover(self, o: _Origin) -> None:
+        """An answer that was not "too many": shrink the gap slowly, staying clear of the last limit."""
+        if o.delay > self.config.delay:
+            crawl_delay = o.robots.crawl_delay(self.agent) if o.robots else 0.0
+            floor = max(self.config.delay, RECOVERY_MARGIN * o.throttled_at, crawl_delay)
+            o.delay = max(floor, o.delay * RECOVERY_FACTOR)
+
     def _slow_down(self, res: FetchResult, o: _Origin) -> bool:
         """Honour 429/503 and Retry-After for the origin. False when it asked for more than a run can wait."""
         if not (res.retry_after or res.status in (429, 503)):
+            self._recover(o)
             return True
         if res.retry_after > MAX_RETRY_AFTER:
-            o.paused = True
-            o.queue.clear()
-            self.stats.origins_paused.append(o.name)
-            self.stats.errors["origin-paused"] += 1
+            self._pause(o)
             return False
-        # Wait as asked, and keep a longer gap for this origin for the rest of the run.
-        o.delay = min(max(2 * o.delay, MIN_BACKOFF_DELAY, self.config.delay), MAX_ORIGIN_DELAY)
+        # The fetcher reported the 429/503 itself (the gap is already longer): wait as asked.
         o.next_time = max(o.next_time, time.monotonic() + res.retry_after)
         return True
 

@@ -12,6 +12,9 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 TRACKING_PARAMS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ref", "ref_src", "_ga", "igshid"}
+# Session ids make every visit mint new URLs for the same pages (a classic spider trap): dropped.
+SESSION_PARAMS = {"sid", "phpsessid", "jsessionid", "sessionid", "session_id", "aspsessionid", "cfid", "cftoken"}
+_PATH_SESSION_RE = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#;]*", re.I)
 INDEX_FILES = ("index.html", "index.htm", "index.php", "default.htm", "default.html")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 CACHE_SIZE = 16384  # per cache; a page's links repeat across a site (navigation, sidebars, footers)
@@ -68,8 +71,10 @@ def _canonical(url: str) -> str | None:
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         return None
     host = parts.hostname.lower().rstrip(".")
+    if ":" in host:  # an IPv6 literal: urlsplit drops its brackets, a URL needs them
+        host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = parts.path or "/"
+    path = _PATH_SESSION_RE.sub("", parts.path) or "/"
     trailing = path.endswith("/")
     path = posixpath.normpath(path)
     if path in (".", "//"):
@@ -83,7 +88,7 @@ def _canonical(url: str) -> str | None:
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS and k.lower() not in SESSION_PARAMS
     ]
     query.sort()
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
@@ -111,3 +116,28 @@ def trap_reason(url: str, *, max_length: int = 512, max_repeats: int = 2) -> str
         if counts[seg] > max_repeats:
             return "repeated-segment"
     return None
+
+
+# Calendar-like parts of a URL: a date (2024-10-07, 2024/10/07, 20241007, 2024-10, 2024/10) in the
+# path or the query, or a query key that names a date. A calendar links every day to the next one
+# forever; a blog's dated post URLs differ in their slug too, so they do not share a shape.
+_DATE_RE = re.compile(r"(?<![0-9])(?:19|20|21)[0-9]{2}(?:[-/_.]?(?:0[1-9]|1[0-2]))(?:[-/_.]?(?:0[1-9]|[12][0-9]|3[01]))?(?![0-9])")
+_DATE_KEYS = {"date", "day", "month", "year", "week", "cal", "calendar", "time", "start", "end", "from", "to",
+              "ical", "tribe-bar-date", "eventdate"}
+
+
+def query_shape(url: str) -> str | None:
+    """The URL without its query, when it has one: URLs that differ only by query parameters share it."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) if parts.query else None
+
+
+def calendar_shape(url: str) -> str | None:
+    """The URL with its dates blanked, when it is calendar-like: a calendar's pages all share it."""
+    parts = urlsplit(url)
+    path = _DATE_RE.sub("{date}", parts.path)
+    keys = sorted({k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    dated_query = any(k in _DATE_KEYS for k in keys) or bool(_DATE_RE.search(parts.query))
+    if path == parts.path and not dated_query:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, path, "&".join(keys), ""))

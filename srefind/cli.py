@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import sqlite3
 import sys
 import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from .config import existing_data_dir, load_config, resolve_data_dir
 from .errors import DataDirError, SrefindError
+from .terminal import SafeConsole, printable
 
-# markup=False: titles, speakers and snippets are crawled text, and "[/]" in one must print as itself.
-out = Console(highlight=False, soft_wrap=False, markup=False)
-err = Console(stderr=True, highlight=False, markup=False)
+# markup=False: titles, speakers and snippets are crawled text, and "[/]" in one must print as itself;
+# SafeConsole: and an ESC sequence in one is shown, not obeyed.
+out = SafeConsole(highlight=False, soft_wrap=False, markup=False)
+err = SafeConsole(stderr=True, highlight=False, markup=False)
 
 
 class Group(click.Group):
@@ -32,7 +34,7 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except SrefindError as exc:
-            click.echo(f"srefind: error: {exc}", err=True)
+            click.echo(f"srefind: error: {printable(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("srefind: interrupted", err=True)
@@ -117,8 +119,24 @@ def _progress_printer(enabled: bool):
     return progress, update
 
 
+EXIT_DEADLINE = 3  # --max-duration ran out: the frontier is saved and the next run resumes it
+
+_DURATION_RE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([smhd]?)\s*", re.ASCII)
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from "90", "90s", "30m", "2h" or "1d" (ASCII digits only)."""
+    m = _DURATION_RE.fullmatch(text)
+    if not m or len(m.group(1)) > 12:
+        raise click.BadParameter(f"{text!r}: expected a duration such as 90s, 30m or 2h", param_hint="--max-duration")
+    seconds = float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    if seconds <= 0:
+        raise click.BadParameter("must be more than 0", param_hint="--max-duration")
+    return seconds
+
+
 def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, delay: float | None,
-           as_json: bool, command: str, requeue: bool, full: bool = False) -> None:
+           as_json: bool, command: str, requeue: bool, full: bool = False, max_duration: str | None = None) -> None:
     from .pipeline import run_crawl
 
     cfg = load_config(config)
@@ -126,6 +144,8 @@ def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, del
         if delay < 0:
             raise click.BadParameter("must be >= 0", param_hint="--delay")
         cfg.delay = delay
+    if max_duration is not None:
+        cfg.max_duration = parse_duration(max_duration)
     path = resolve_data_dir(data_dir)
     seed_list = list(seeds) if (seeds or requeue) else cfg.seeds
     if not seed_list and not requeue:
@@ -151,14 +171,22 @@ def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, del
             table.add_row(key.replace("_", " "), str(report[key]))
         if report["index_rebuilt"]:
             table.add_row("index rebuilt from crawl.sqlite", report["index_rebuilt"])
+        if report["stopped_at_deadline"]:
+            table.add_row("stopped at --max-duration", "the rest stays queued: the next run resumes it")
         for name in report["origins_suspect"]:
             table.add_row("origin looks broken (nothing deleted)", name)
         for kind, n in sorted(report["errors"].items()):
             table.add_row(f"errors: {kind}", str(n))
         table.add_row("data dir", str(path))
         out.print(table)
+    if stats.stopped_at_deadline:
+        sys.exit(EXIT_DEADLINE)
     if stats.errors:
         sys.exit(1)
+
+
+MAX_DURATION_HELP = ("Stop the run after this long (90s, 30m, 2h): requests in flight finish, the rest stays queued "
+                     f"and the next run resumes it; exit code {EXIT_DEADLINE}.")
 
 
 @main.command()
@@ -166,10 +194,11 @@ def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, del
 @click.option("--config", type=click.Path(dir_okay=False), default=None, help="A TOML config file (default: the shipped one).")
 @data_dir_option
 @click.option("--delay", type=float, default=None, help="Seconds between requests to one origin (overrides the config).")
+@click.option("--max-duration", default=None, metavar="DURATION", help=MAX_DURATION_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def crawl(seeds, config, data_dir, delay, as_json) -> None:
+def crawl(seeds, config, data_dir, delay, max_duration, as_json) -> None:
     """Crawl from SEED_URLs (default: the config's seeds), then tag and index."""
-    _crawl(seeds, config, data_dir, delay, as_json, "crawl", requeue=False)
+    _crawl(seeds, config, data_dir, delay, as_json, "crawl", requeue=False, max_duration=max_duration)
 
 
 @main.command()
@@ -177,15 +206,16 @@ def crawl(seeds, config, data_dir, delay, as_json) -> None:
 @data_dir_option
 @click.option("--delay", type=float, default=None, help="Seconds between requests to one origin.")
 @click.option("--full", is_flag=True, help="Revisit every known URL, not only those due.")
-@click.option("--json", "as_json", is_flag=True)
-def recrawl(config, data_dir, delay, full, as_json) -> None:
+@click.option("--max-duration", default=None, metavar="DURATION", help=MAX_DURATION_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def recrawl(config, data_dir, delay, full, max_duration, as_json) -> None:
     """The nightly job: revisit known URLs with conditional GETs, find new pages, drop gone ones.
 
     Pages that rarely change are revisited less often (between 20 hours and 30 days); sitemaps,
     feeds and listing pages every time.
     """
     existing_data_dir(data_dir)
-    _crawl((), config, data_dir, delay, as_json, "recrawl", requeue=True, full=full)
+    _crawl((), config, data_dir, delay, as_json, "recrawl", requeue=True, full=full, max_duration=max_duration)
 
 
 def _parse_facets(pairs: tuple[str, ...]) -> dict[str, list[str]]:

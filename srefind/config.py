@@ -32,6 +32,7 @@ class CrawlConfig:
     read_timeout: float = 20.0
     retries: int = 3
     backoff_base: float = 0.5
+    max_duration: float = 0.0  # seconds a run may take (0: no limit); then it stops and resumes next run
     user_agent: str = "srefind/0.1"
     contact_url: str = ""
 

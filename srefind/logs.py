@@ -7,6 +7,8 @@ import logging
 import sys
 import time
 
+from .terminal import printable
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -22,12 +24,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """One line for people; crawled text in a message (a URL, a title) shows its control characters."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
 def configure(fmt: str = "text", level: str = "warning") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("srefind: %(levelname)s: %(message)s"))
+        handler.setFormatter(TextFormatter("srefind: %(levelname)s: %(message)s"))
     root = logging.getLogger("srefind")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from srefind import __version__
-from srefind.crawler.engine import CrawlStats, Crawler, PageOutcome
+from srefind.crawler.engine import MAX_ORIGIN_DELAY, MAX_RETRY_AFTER, CrawlStats, Crawler, PageOutcome
 from srefind.crawler.extract import decode_html, extract
 from srefind.crawler.state import CrawlState, EntryDiff
 from srefind.index.lexicon import tagging_files_digest
@@ -205,7 +205,7 @@ def run_crawl(
             if not requeue:
                 state.requeue_failed()  # a plain crawl finishes what the last one could not fetch
             crawler = Crawler(
-                config, state, process, on_progress=on_progress, recrawl=requeue,
+                config, state, process, on_progress=on_progress, recrawl=requeue, max_duration=config.max_duration,
                 # A first crawl publishes as it goes (and resumes from there); a re-crawl publishes once,
                 # at the end, so searchers see one consistent new state.
                 on_checkpoint=None if requeue else (lambda: sync_index(state, paths.index)),
@@ -229,6 +229,11 @@ def run_crawl(
             if stats.fetched == 0 and seeds and not any(True for _ in state.all_entries()):
                 if stats.origins_unreachable:
                     raise SrefindError(f"cannot reach {', '.join(stats.origins_unreachable)}: nothing was crawled")
+                if stats.origins_paused:
+                    raise SrefindError(
+                        f"{', '.join(stats.origins_paused)} asked to wait longer than a run waits (a Crawl-delay over "
+                        f"{MAX_ORIGIN_DELAY:.0f} s or a Retry-After over {MAX_RETRY_AFTER:.0f} s): paused until the "
+                        "next run, its URLs kept queued")
                 kinds = ", ".join(stats.errors) or "nothing new to fetch"
                 raise SrefindError(f"nothing could be fetched from the seeds ({kinds})")
             return stats

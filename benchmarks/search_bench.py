@@ -898,12 +898,107 @@ def serve_fts5(data: Path, profile: str | None) -> dict:
     return out
 
 
+# --------------------------------------------------------------------------------------------
+# Hostile queries (--hostile)
+# --------------------------------------------------------------------------------------------
+
+HOSTILE_FIXED: tuple[str, ...] = (
+    "*", "a*", "*a*", "?", "??", "*e", "s*", "t?", "{a TO z}", "[a TO z]", "title:[* TO *]", "summary:[a TO z]",
+    "title:>a", "summary:<z", "context:{0 TO 9}", "[0 TO 999999]", "tracing~", "latency~2", "kubernete~3",
+    "observ*~", "*" * 200, "*a" * 100, "?" * 200, "a* b* c* d* e* f* g* h*", "*a* OR *e* OR *i* OR *o* OR *u*",
+    " OR ".join(sorted(QUERYABLE_WORDS)[:120]), " OR ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz"),
+    "(" * 200 + "tracing" + ")" * 200, "(" * 500, ")" * 500, "((a OR (b AND (c OR (d AND (e OR f))))))" * 10,
+    " ".join(sorted(QUERYABLE_WORDS)[:2000])[:10_240], "x" * 10_240, "* " * 5_000, "NOT *", "* NOT a*",
+    "a* AND b* AND c*", "(*) OR (*)", "foo:bar", "nofield:*", "nofield:[a TO z]", "id:*", "url:*", "date:*",
+    "data:*", "spell:*", "company:*", "topic:*", "conference:[a TO z]", "speaker:*", "site:*", "year:*",
+    "summary:/.*/", "tracing\x00\x01\x07\x1b[31m kafka", "\u202etracing\u200b", "year:²", "year:①",
+    "year:٢٠١٩", "year:2019..٢٠٢٠", "year:" + "9" * 4_300, "year:" + "9" * 20, "year:0..99999",
+    "year:[0 TO 999999999999]", '"a b c d e f g h"~999', '"latency tail"~100000', "tracing^999999999",
+    "<script>alert(1)</script>", "&lt;b&gt;", "\U0001F600" * 300, "ﬁ" * 300, "AND OR NOT", "\"", "'",
+)
+HOSTILE_PIECES: tuple[str, ...] = (
+    "*", "?", "a*", "*e*", "s?r*", "{a TO z}", "[a TO m]", "title:[* TO *]", "~", "~5", "^9", "AND", "OR", "NOT",
+    "(", ")", '"', "'", "year:²", "year:١٩", "company:*", "nofield:x", ":", "\x00", "\u200b", "①", "<b>", "&",
+)
+
+
+def hostile_queries(seed: int, n_random: int = 400) -> list[str]:
+    """The fixed hostile queries, then `n_random` seeded mixes of syntax, words, unicode and numbers."""
+    rng = random.Random(seed + 7)
+    words = sorted(QUERYABLE_WORDS)
+    out = list(HOSTILE_FIXED)
+    for _ in range(n_random):
+        parts = []
+        for _ in range(rng.randint(1, 12)):
+            kind = rng.random()
+            if kind < 0.35:
+                parts.append(rng.choice(HOSTILE_PIECES))
+            elif kind < 0.65:
+                parts.append(rng.choice(words) + rng.choice(("", "", "*", "?", "~", "~2")))
+            elif kind < 0.8:
+                parts.append("".join(chr(rng.randint(0x20, 0x2FFF)) for _ in range(rng.randint(1, 8))))
+            else:
+                parts.append(str(rng.randint(0, 10 ** rng.randint(1, 40))))
+        out.append(" ".join(parts) * rng.choice((1, 1, 1, 20)))
+    return out
+
+
+def serve_hostile(data: Path) -> dict:
+    """Each hostile query once (first sight: no cached term bitsets), with three facet filters on a
+    third of them; the worst 10 by wall time. A rejected query (the engine's QueryError: a 400 on
+    the web) counts as answered; any other exception is an error."""
+    from srefind.index.search import SearchEngine
+
+    engine = SearchEngine(data / "whoosh")
+    engine.search("", {}, per_page=PER_PAGE)  # the generation's facet bitsets, built once
+    filters = load_queries(data)[0].filters
+    timed: list[tuple[float, str, str]] = []
+    rejected = errors = 0
+    for i, q in enumerate(hostile_queries(SEED)):
+        t0 = time.perf_counter()
+        try:
+            resp = engine.search(q, filters if i % 3 == 2 else {}, page=1, per_page=PER_PAGE)
+            outcome = f"{resp.total} hits" + (f"; {len(resp.notices)} notices" if resp.notices else "")
+        except ValueError as exc:  # srefind.index.query.QueryError: the web answers 400
+            rejected += 1
+            outcome = f"rejected: {exc}"
+        except Exception as exc:  # noqa: BLE001 - every other failure is what the pass looks for
+            errors += 1
+            outcome = f"ERROR {type(exc).__name__}: {exc}"
+        timed.append(((time.perf_counter() - t0) * 1000, q, outcome))
+    engine.close()
+    ms = [t for t, _, _ in timed]
+    worst = sorted(timed, key=lambda r: -r[0])[:10]
+    return {"queries": len(timed), **latency_summary(ms), "rejected": rejected, "errors": errors,
+            "worst": [{"ms": round(t, 1), "query": _show(q), "outcome": o[:120]} for t, q, o in worst],
+            "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def _show(q: str, width: int = 60) -> str:
+    """A query as printable ASCII, long ones abbreviated with their length."""
+    r = ascii(q)[1:-1]
+    return r if len(r) <= width else f"{r[:width - 14]}... ({len(q):,} chars)"
+
+
+def print_hostile(results: list[dict]) -> None:
+    for r in results:
+        h = r.get("hostile")
+        if not h:
+            continue
+        print(f"{r['size']:>8,}  hostile queries: {h['queries']} (rejected {h['rejected']}, errors {h['errors']}); "
+              f"p50 {h['p50_ms']:.1f} ms, p95 {h['p95_ms']:.1f} ms, max {h['max_ms']:.1f} ms. Worst 10:")
+        for w in h["worst"]:
+            print(f"{'':>10}{w['ms']:>9.1f} ms  {w['query']:<62} {w['outcome']}")
+        print()
+
+
 WORKERS = {
     "build-srefind": lambda a: build_srefind(a.data, a.batch_pages),
     "serve-srefind": lambda a: serve_srefind(a.data, a.profile),
     "build-fts5": lambda a: build_fts5(a.data, a.batch_pages),
     "build-whoosh": lambda a: build_whoosh(a.data, a.batch_pages),
     "serve-fts5": lambda a: serve_fts5(a.data, a.profile),
+    "serve-hostile": lambda a: serve_hostile(a.data),
 }
 
 
@@ -954,6 +1049,9 @@ def bench_size(size: int, args: argparse.Namespace, root: Path) -> dict:
         say(f"[{size:,}] {engine}: serving {args.queries} queries")
         served = run_worker(f"serve-{engine}", data, args)
         result[engine] = {"build": build, "serve": served}
+    if args.hostile and "srefind" in args.engines:
+        say(f"[{size:,}] srefind: hostile queries")
+        result["hostile"] = run_worker("serve-hostile", data, args)
     if "srefind" in result and "whoosh" in result:
         result["build_srefind_over_whoosh"] = round(
             result["srefind"]["build"]["entries_per_second"] / result["whoosh"]["build"]["entries_per_second"], 2)
@@ -1048,6 +1146,8 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="reuse corpus and builds found in --workdir")
     ap.add_argument("--profile", help="cProfile srefind's timed query pass into this file (inflates its latencies)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
+    ap.add_argument("--hostile", action="store_true", help="also time srefind on hostile queries (wildcards, "
+                    "ranges, 200 *s, deep parentheses, 10 KB queries, unicode digits...): the worst 10")
     ap.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -1073,6 +1173,7 @@ def main() -> None:
         print(json.dumps({"results": results, "goals": GOALS, "total_seconds": round(total_s, 1)}, indent=2))
     else:
         print_report(results, total_s)
+        print_hostile(results)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from protego import Protego
 
+ROBOTS_MAX_BYTES = 500 * 1024  # Google reads the first 500 KiB of a robots.txt and ignores the rest
+
 
 @dataclass
 class RobotsRules:

@@ -24,7 +24,6 @@ from typing import Callable
 from urllib.parse import urlencode
 
 SPEEDUP_GOAL = 1.6  # requests/s at 4+ clients over 1 client, default workers
-THREADS = 0  # waitress threads per worker process (0: srefind serve's default)
 TOOK = re.compile(rb'"took_ms": ?[0-9.e+-]+')  # the one field of an answer that differs between sends
 
 
@@ -33,6 +32,7 @@ def comparable(body: bytes) -> bytes:
 
 
 def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100); web_bench.py's in-process figures use it too."""
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
     return ordered[k]
@@ -42,12 +42,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def default_workers() -> int:
-    from srefind.web.serve import default_workers as workers
-
-    return workers()
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,12 +118,13 @@ def build_synthetic(data: Path, size: int, seed: int) -> int:
 class Server:
     """`srefind serve` in a subprocess, stopped (SIGTERM, as systemd does) on exit."""
 
-    def __init__(self, data: Path, workers: int) -> None:
+    def __init__(self, data: Path, workers: int, threads: int = 0) -> None:
+        """`threads` 0: srefind serve's own default."""
         self.port = free_port()
         exe = Path(sys.executable).with_name("srefind")
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from srefind.cli import main; main()"]
         cmd += ["serve", "--data-dir", str(data), "--port", str(self.port), "--workers", str(workers)]
-        cmd += ["--threads", str(THREADS)] if THREADS else []
+        cmd += ["--threads", str(threads)] if threads else []
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while True:
@@ -249,9 +244,9 @@ def load(port: int, urls: list[str], clients: int, reference: dict[str, bytes] |
 
 
 def measure(data: Path, workers: int, levels: list[int], make_urls: Callable[[int], list[str]],
-            n: int) -> dict:
+            n: int, threads: int = 0) -> dict:
     """One server: reference answers, a warm-up, then each level for /api/search and /healthz."""
-    with Server(data, workers) as server:
+    with Server(data, workers, threads) as server:
         urls = make_urls(server.port)
         reference = fetch_all(server.port, urls)
         # Warm every worker process's caches (facet bitsets, term masks) the way the load will:
@@ -269,15 +264,15 @@ def measure(data: Path, workers: int, levels: list[int], make_urls: Callable[[in
 
 
 def run(args, crawl_demo: Callable[[Path], None], queries: list[str]) -> dict:
+    from srefind.web.serve import default_workers
+
     levels = [int(x) for x in args.clients.split(",")]
     auto = default_workers()
     workers = sorted({auto if w.strip() == "auto" else int(w) for w in args.workers.split(",")})
     n = args.requests
     root = Path(tempfile.mkdtemp(prefix="srefind-http-bench-"))
-    global THREADS
-    THREADS = args.threads
     results: dict = {"cores": auto, "default_workers": auto,
-                     "threads_per_worker": THREADS or "default (4 with one worker, 1 with several)",
+                     "threads_per_worker": args.threads or "default (4 with one worker, 1 with several)",
                      "requests_per_level": n, "indexes": []}
     try:
         demo = Path(args.data_dir) if args.data_dir else root / "demo"
@@ -296,7 +291,7 @@ def run(args, crawl_demo: Callable[[Path], None], queries: list[str]) -> dict:
             indexes.append((f"synthetic {args.size // 1000}k", synth, lambda port: synthetic_mix(synth, n, args.seed)))
         for name, data, make_urls in indexes:
             print(f"  {name}:", file=sys.stderr, flush=True)
-            runs = [measure(data, w, levels, make_urls, n) for w in workers]
+            runs = [measure(data, w, levels, make_urls, n, args.threads) for w in workers]
             results["indexes"].append({"index": name, "runs": runs})
     finally:
         shutil.rmtree(root, ignore_errors=True)

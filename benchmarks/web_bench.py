@@ -59,6 +59,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import concurrent_http
+from concurrent_http import percentile
 
 GOALS = {"p95_ms": 50.0, "page_weight_bytes": 100_000}
 SEED = 20240611
@@ -69,13 +70,6 @@ QUERIES = [
     "tracing AND kafka", "kubernetes OR containers", "reliability NOT google", "tracng", "kuberntes",
     "on-call burnout", "database migration", "zzzz nothing matches",
 ]
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100)."""
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
 
 
 def crawl_demo(data_dir: Path) -> None:

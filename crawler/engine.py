@@ -119,8 +119,8 @@ class _Origin:
     busy: bool = False
     robots: RobotsRules | None = None
     delay: float = 0.0
-    paused: bool = False  # asked (Retry-After) to wait longer than a run lasts: left for the next run
-    throttled_at: float = 0.0  # the gap at which it last answered 429/503: recovery stays above it
+    paused: bool = False  # asked (Retry-After, Crawl-delay) to wait longer than a run should: left for the next run
+    throttled_at: float = 0.0  # the gap at which it last answered 429 (or 503 with Retry-After): recovery stays above it
 
 
 @dataclass

@@ -448,10 +448,6 @@ def retag(everything, as_json, data_dir) -> None:
         sys.exit(1)
 
 
-def _default_workers() -> int:
-    from srefind.web.serve import default_workers
-
-    return default_workers()
 
 
 @main.command()
@@ -472,8 +468,10 @@ def serve(host, port, workers, threads, data_dir) -> None:
     path = resolve_data_dir(data_dir)
     if not path.is_dir():
         raise DataDirError(f"data dir {path} does not exist: run `srefind crawl --data-dir {path}` first")
-    workers = workers or _default_workers()
-    _serve(path, host, port, workers=workers, threads=threads or (1 if workers > 1 else 4))
+    from srefind.web.serve import default_threads, default_workers
+
+    workers = workers or default_workers()
+    _serve(path, host, port, workers=workers, threads=threads or default_threads(workers))
 
 
 def _serve(data_dir: Path, host: str, port: int, *, workers: int = 1, threads: int = 4) -> None:

@@ -145,6 +145,13 @@ class Supervisor:
         self.children.clear()
 
 
+def default_threads(workers: int) -> int:
+    """Request threads per worker: 4 in a lone process (a slow search does not hold up the rest),
+    1 with several (a search is CPU-bound: more threads in a process only add GIL hand-offs, and
+    balanced.py sends each request to a free process)."""
+    return 1 if workers > 1 else 4
+
+
 def default_workers() -> int:
     """One worker per core the process may use."""
     try:

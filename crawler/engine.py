@@ -314,10 +314,22 @@ class Crawler:
             task.waited += seconds
             self._stop.wait(seconds)
 
+        bare_503_seen = False
+
+        def throttled(status: int, retry_after: float) -> None:
+            # A 429 (or Retry-After) says "too many" on every try. A bare 503 is more often one
+            # page's error than a limit: it lengthens the gap once per request, not once per retry,
+            # or three broken pages would push a healthy origin to the 60 s cap.
+            nonlocal bare_503_seen
+            if status != 429 and not retry_after:
+                if bare_503_seen:
+                    return
+                bare_503_seen = True
+            self._throttle(o, status, retry_after)
+
         task.result = fetcher.fetch(
             task.row.url, etag=task.row.etag, last_modified=task.row.last_modified,
-            allowed=self._redirect_check(o.name, task.robots), on_wait=slow,
-            on_throttled=lambda status, retry_after: self._throttle(o, status, retry_after),
+            allowed=self._redirect_check(o.name, task.robots), on_wait=slow, on_throttled=throttled,
         )
         res = task.result
         if res.ok and task.row.kind == "page" and res.content_type in HTML_TYPES:

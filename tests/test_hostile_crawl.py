@@ -135,6 +135,24 @@ def test_429s_lengthen_the_gap_for_the_rest_of_the_run_so_they_stop_after_the_fi
         assert report["new"] == len(many) + 1 or report["entries"] >= len(many)
 
 
+def test_pages_that_always_answer_a_bare_503_lengthen_the_gap_once_per_request_not_per_retry(tmp_path):
+    """Three broken pages (503 on each of their three tries, no Retry-After) are errors, not a rate
+    limit: doubling the gap per retry would take the origin from 0.25 s to the 60 s cap (nine
+    doublings) and every later page would wait a minute. Once per request it is 2 s at most."""
+    with WebFixture() as web:
+        blog(web)
+        broken = POSTS[1:4]
+        for path in broken:
+            web.answer(path, Response(503, "broken", "text/plain"))
+        proc, report = crawl(web.url("/"), tmp_path / "d", timeout=120)
+        assert proc.returncode == 1 and report["errors"], proc.stderr
+        hits = [h for h in web.hits if h.route != "/favicon.ico"]
+        assert sum(h.route in broken for h in hits) == 9, "three tries each"
+        assert report["entries"] >= len(POSTS) - len(broken)
+        longest = max(b.at - a.at for a, b in zip(hits, hits[1:]))
+        assert longest < 8.0, f"a gap of {longest:.1f} s: the origin was throttled per retry"
+
+
 # -- traps -----------------------------------------------------------------------------
 
 def calendar(hit: Hit) -> Response | None:

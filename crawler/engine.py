@@ -265,6 +265,7 @@ class Crawler:
             f = self._local.fetcher = Fetcher(
                 self.agent, connect_timeout=c.connect_timeout, read_timeout=c.read_timeout,
                 max_body_bytes=c.max_body_bytes, retries=c.retries, backoff_base=c.backoff_base,
+                total_timeout=c.total_timeout,
             )
         return f
 
@@ -330,6 +331,7 @@ class Crawler:
         task.result = fetcher.fetch(
             task.row.url, etag=task.row.etag, last_modified=task.row.last_modified,
             allowed=self._redirect_check(o.name, task.robots), on_wait=slow, on_throttled=throttled,
+            truncate=task.row.kind in ("sitemap", "feed"),  # a huge sitemap yields its first entries, not none
         )
         res = task.result
         if res.ok and task.row.kind == "page" and res.content_type in HTML_TYPES:

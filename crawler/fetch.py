@@ -278,6 +278,20 @@ class _Adapter(requests.adapters.HTTPAdapter):
         return manager
 
 
+class _Session(requests.Session):
+    """A session that never looks at a redirect's body: the redirects are followed in `_fetch_once`.
+
+    Even with `allow_redirects=False`, `Session.send` prepares the next request for
+    `Response.next` through `resolve_redirects`, which first reads the redirect's whole body,
+    decoded (`resp.content`): a 301 carrying 1 GB of stacked gzip in 1.8 KB took the crawler to
+    600 MB. With no redirect target, that generator stops before reading anything; `_drain`
+    reads at most DRAIN_LIMIT raw bytes instead.
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        return None
+
+
 class _Expired(Exception):
     """The try's total deadline passed between two reads."""
 
@@ -319,7 +333,7 @@ class Fetcher:
         backoff_base: float = 0.5,
         max_retry_after: float = 120.0,
     ) -> None:
-        self.session = requests.Session()
+        self.session = _Session()
         self.session.trust_env = bool(_environment_proxies())  # see the class docstring
         self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self.session.headers["User-Agent"] = user_agent

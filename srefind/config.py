@@ -30,6 +30,7 @@ class CrawlConfig:
     max_body_bytes: int = 5_000_000
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
+    total_timeout: float = 60.0  # one try of one request, connect to last body byte (a slow drip ends here)
     retries: int = 3
     backoff_base: float = 0.5
     max_duration: float = 0.0  # seconds a run may take (0: no limit); then it stops and resumes next run

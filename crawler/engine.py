@@ -342,6 +342,7 @@ class Crawler:
 
     # -- main loop --------------------------------------------------------------------
     def run(self) -> CrawlStats:
+        """The loop: stop at the deadline, hand due URLs to workers, wait, take in what finished."""
         start = time.monotonic()
         # Read here, not in __init__: a re-crawl queues its due URLs after making the Crawler.
         self._settled = {r.url for r in self.state.known_urls(("page", "sitemap", "feed"))
@@ -352,54 +353,17 @@ class Crawler:
         deadline = start + self.max_duration if self.max_duration > 0 else None
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
             while True:
-                now = time.monotonic()
-                if deadline is not None and now >= deadline and not self._stop.is_set():
-                    self._stop.set()  # no new request; back-off sleeps end now; the queue stays in SQLite
-                    self.stats.stopped_at_deadline = True
-                for o in self.origins.values():
-                    if len(inflight) >= workers or self._stop.is_set():
-                        break
-                    if o.busy or not o.queue or o.next_time > now:
-                        continue
-                    if o.paused or (o.robots is not None and not o.robots.reachable):
-                        o.queue.clear()  # still queued in SQLite: the next run tries again
-                        continue
-                    row = o.queue.popleft()
-                    if row.url in self._finished:
-                        continue
-                    o.busy = True
-                    task = _Task(row, robots=o.robots)
-                    inflight[pool.submit(self._work, task, o)] = (task, o)
+                self._stop_at(deadline)
+                self._dispatch(pool, inflight, workers)
                 if not inflight:
-                    pending = [o.next_time for o in self.origins.values() if o.queue and not o.busy]
-                    if not pending or self._stop.is_set():
+                    if not self._sleep_until_due(deadline):
                         break
-                    wake = min(pending) if deadline is None else min(min(pending), deadline)
-                    time.sleep(max(0.0, min(wake - time.monotonic(), 1.0)))
                     continue
-                pending_times = [o.next_time for o in self.origins.values() if o.queue and not o.busy]
-                if deadline is not None and not self._stop.is_set():
-                    pending_times.append(deadline)
-                timeout = None
-                if pending_times and len(inflight) < workers:
-                    timeout = max(0.0, min(pending_times) - time.monotonic())
+                timeout = self._wait_timeout(deadline) if len(inflight) < workers else None
                 done, _ = wait(list(inflight), timeout=timeout, return_when=FIRST_COMPLETED)
                 for fut in done:
                     task, o = inflight.pop(fut)
-                    o.busy = False
-                    done_at = time.monotonic()
-                    try:
-                        task = fut.result()
-                    except Exception as exc:  # a bug in extraction must not stop the crawl
-                        self._adopt_robots(task, o)
-                        self.stats.errors[f"internal:{type(exc).__name__}"] += 1
-                        self._mark(task.row.url, "error", error=f"internal:{type(exc).__name__}")
-                        o.next_time = max(o.next_time, done_at + o.delay)
-                        continue
-                    with self.state.transaction():  # a page's links, entries and state land together
-                        self._handle(task, o)
-                    # After _handle: the origin's first answer brings robots.txt and its Crawl-delay.
-                    o.next_time = max(o.next_time, done_at + o.delay)
+                    self._collect(fut, task, o)
                     since_checkpoint += 1
                     if self.on_progress:
                         self.on_progress(self.stats, sum(len(x.queue) for x in self.origins.values()) + len(inflight))
@@ -409,6 +373,65 @@ class Crawler:
         self._apply_deletions()
         self.stats.seconds = time.monotonic() - start
         return self.stats
+
+    def _stop_at(self, deadline: float | None) -> None:
+        """Past `--max-duration`: no new request; back-off sleeps end now; the queue stays in SQLite."""
+        if deadline is not None and time.monotonic() >= deadline and not self._stop.is_set():
+            self._stop.set()
+            self.stats.stopped_at_deadline = True
+
+    def _dispatch(self, pool: ThreadPoolExecutor, inflight: dict[Future, tuple[_Task, _Origin]], workers: int) -> None:
+        """Give each origin that is due, idle and not paused its next URL, up to `workers` in flight."""
+        now = time.monotonic()
+        for o in self.origins.values():
+            if len(inflight) >= workers or self._stop.is_set():
+                return
+            if o.busy or not o.queue or o.next_time > now:
+                continue
+            if o.paused or (o.robots is not None and not o.robots.reachable):
+                o.queue.clear()  # still queued in SQLite: the next run tries again
+                continue
+            row = o.queue.popleft()
+            if row.url in self._finished:
+                continue
+            o.busy = True
+            task = _Task(row, robots=o.robots)
+            inflight[pool.submit(self._work, task, o)] = (task, o)
+
+    def _next_due(self) -> list[float]:
+        return [o.next_time for o in self.origins.values() if o.queue and not o.busy]
+
+    def _sleep_until_due(self, deadline: float | None) -> bool:
+        """Nothing in flight: sleep (at most 1 s) until an origin is due. False when nothing will be."""
+        pending = self._next_due()
+        if not pending or self._stop.is_set():
+            return False
+        wake = min(pending) if deadline is None else min(min(pending), deadline)
+        time.sleep(max(0.0, min(wake - time.monotonic(), 1.0)))
+        return True
+
+    def _wait_timeout(self, deadline: float | None) -> float | None:
+        """How long to wait for a worker when a free one could take a URL that falls due meanwhile."""
+        times = self._next_due()
+        if deadline is not None and not self._stop.is_set():
+            times.append(deadline)
+        return max(0.0, min(times) - time.monotonic()) if times else None
+
+    def _collect(self, fut: Future, task: _Task, o: _Origin) -> None:
+        """Take in one finished task on the main thread; its page's links, entries and state land together."""
+        o.busy = False
+        done_at = time.monotonic()
+        try:
+            task = fut.result()
+        except Exception as exc:  # a bug in extraction must not stop the crawl
+            self._adopt_robots(task, o)
+            self.stats.errors[f"internal:{type(exc).__name__}"] += 1
+            self._mark(task.row.url, "error", error=f"internal:{type(exc).__name__}")
+        else:
+            with self.state.transaction():
+                self._handle(task, o)
+        # After _handle: the origin's first answer brings robots.txt and its Crawl-delay.
+        o.next_time = max(o.next_time, done_at + o.delay)
 
     def _apply_deletions(self) -> None:
         """Delete the entries of pages that answered 404/410, unless their origin looks broken."""
@@ -485,6 +508,7 @@ class Crawler:
         return True
 
     def _handle(self, task: _Task, o: _Origin) -> None:
+        """One fetch outcome, each to its own step: not now, disallowed, throttled away, then by answer."""
         row = task.row
         if not self._adopt_robots(task, o):
             o.queue.appendleft(row)  # stays queued in SQLite for the next run
@@ -494,85 +518,100 @@ class Crawler:
             self._mark(row.url, "skipped", note="robots.txt")
             return
         res = task.result
-        if res is None:
-            return
-        if not self._slow_down(res, o):
-            return  # the URL stays queued in SQLite
+        if res is None or not self._slow_down(res, o):
+            return  # not fetched, or paused: the URL stays queued in SQLite
         self.stats.fetched += 1
         if res.error in UNFOLLOWED_REDIRECTS:
-            # Answered with a redirect we do not follow here: the target goes through the frontier
-            # (an off-scope one is recorded as an external link, never requested).
-            note = "off-scope-redirect" if res.error == "off-scope-redirect" else "redirect"
-            self._mark(row.url, "done", http_status=res.status, note=f"{note}:{res.final_url}")
-            self._enqueue(res.final_url, row.depth, row.kind, row.url)
+            self._on_redirect_elsewhere(row, res)
             return
         if res.error and res.status not in (404, 410):
-            self.stats.errors[res.error] += 1
-            self._mark(row.url, "error", http_status=res.status or None, error=res.error)
+            self._on_error(row, res, res.error)
             return
         if row.kind == "page":
-            self._answered[o.name] += 1
+            self._answered[o.name] += 1  # the origin answered: counts toward "does it look broken"
         if res.status == 304:
-            self.stats.unchanged += 1
-            self._mark(row.url, "done", http_status=304)
-            self.state.schedule_next(row.url, changed=False)
-            return
-        if res.status in (404, 410):
-            self.stats.gone += 1
-            self._mark(row.url, "gone", http_status=res.status)
-            if self.recrawl:
-                self._gone.setdefault(o.name, []).append(row.url)
-            else:
-                self.state.drop_page(row.url)
-            return
-        if res.status != 200:
-            self.stats.errors[f"http-{res.status}"] += 1
-            self._mark(row.url, "error", http_status=res.status, error=f"http-{res.status}")
-            return
+            self._on_not_modified(row)
+        elif res.status in (404, 410):
+            self._on_gone(row, res, o)
+        elif res.status != 200:
+            self._on_error(row, res, f"http-{res.status}")
+        else:
+            self._on_ok(task, o)
+
+    def _on_redirect_elsewhere(self, row: UrlRow, res: FetchResult) -> None:
+        """A redirect not followed in the fetch: the target goes through the frontier (an off-scope
+        one is recorded as an external link, never requested)."""
+        note = "off-scope-redirect" if res.error == "off-scope-redirect" else "redirect"
+        self._mark(row.url, "done", http_status=res.status, note=f"{note}:{res.final_url}")
+        self._enqueue(res.final_url, row.depth, row.kind, row.url)
+
+    def _on_error(self, row: UrlRow, res: FetchResult, error: str) -> None:
+        self.stats.errors[error] += 1
+        self._mark(row.url, "error", http_status=res.status or None, error=error)
+
+    def _on_not_modified(self, row: UrlRow) -> None:
+        self.stats.unchanged += 1
+        self._mark(row.url, "done", http_status=304)
+        self.state.schedule_next(row.url, changed=False)
+
+    def _on_gone(self, row: UrlRow, res: FetchResult, o: _Origin) -> None:
+        """404/410: the entries go, at the end of a re-crawl only if the origin does not look broken."""
+        self.stats.gone += 1
+        self._mark(row.url, "gone", http_status=res.status)
+        if self.recrawl:
+            self._gone.setdefault(o.name, []).append(row.url)
+        else:
+            self.state.drop_page(row.url)
+
+    def _on_ok(self, task: _Task, o: _Origin) -> None:
+        """A 200, maybe after redirects: a listing (sitemap, feed), a non-HTML file or a page."""
+        row, res = task.row, task.result
+        assert res is not None
         final = res.final_url
-        if final != row.url:
-            # A redirect: the original URL is done; the target is crawled under its own name.
-            # (A target already answered is not followed at all: see `_redirect_check`.)
-            self._mark(row.url, "done", http_status=200, note=f"redirect:{final}")
-            existing = self.state.get(final)
-            if final in self._finished or (existing and existing.state in SETTLED_STATES):
-                return
-            self._add(final, row.depth, row.kind)
-        etag, lm = res.headers.get("etag", ""), res.headers.get("last-modified", "")
+        if final != row.url and not self._take_redirect_target(row, final):
+            return
+        marks: dict = dict(http_status=200, etag=res.headers.get("etag", ""),
+                           last_modified=res.headers.get("last-modified", ""), content_type=res.content_type)
         if row.kind in ("sitemap", "feed"):
-            if row.kind == "sitemap":
-                pages, nested = parse_sitemap(res.body, final)
-                for u in nested:
-                    self._enqueue(u, row.depth, "sitemap", final)
-            else:
-                pages = parse_feed(res.body, final)
-            for u in pages:
-                self._enqueue(u, row.depth + 1, "page", final)
-            self._mark(final, "done", http_status=200, etag=etag, last_modified=lm, content_type=res.content_type)
-            return
-        page = task.page
-        if page is None:
+            self._on_listing(row, res, final)
+            self._mark(final, "done", **marks)
+        elif task.page is None:
             self.stats.not_html += 1
-            self._mark(final, "done", http_status=200, etag=etag, last_modified=lm,
-                       content_type=res.content_type, note="not-html")
-            return
+            self._mark(final, "done", note="not-html", **marks)
+        else:
+            self._on_page(task, o, final, {**marks, "content_type": res.content_type or "text/html",
+                                           "content_hash": task.page.content_hash})
+
+    def _take_redirect_target(self, row: UrlRow, final: str) -> bool:
+        """A redirect followed in the fetch: the original URL is done and the target is crawled under
+        its own name, unless it was already answered (see `_redirect_check`). False: nothing more to do."""
+        self._mark(row.url, "done", http_status=200, note=f"redirect:{final}")
+        existing = self.state.get(final)
+        if final in self._finished or (existing and existing.state in SETTLED_STATES):
+            return False
+        self._add(final, row.depth, row.kind)
+        return True
+
+    def _on_listing(self, row: UrlRow, res: FetchResult, final: str) -> None:
+        """A sitemap (or sitemap index) or feed: queue what it lists."""
+        if row.kind == "sitemap":
+            pages, nested = parse_sitemap(res.body, final)
+            for u in nested:
+                self._enqueue(u, row.depth, "sitemap", final)
+        else:
+            pages = parse_feed(res.body, final)
+        for u in pages:
+            self._enqueue(u, row.depth + 1, "page", final)
+
+    def _on_page(self, task: _Task, o: _Origin, final: str, marks: dict) -> None:
+        """An HTML page: follow its links; then it is a copy, unchanged, or analysed and stored."""
+        page, row = task.page, task.row
+        assert page is not None and task.result is not None
         for link in page.links:
             self._enqueue(link, row.depth + 1, "page", final)
         for feed in page.feeds:
             self._enqueue(feed, row.depth + 1, "feed", final)
-        marks = dict(http_status=200, etag=etag, last_modified=lm, content_hash=page.content_hash,
-                     content_type=res.content_type or "text/html")
-        if page.canonical and page.canonical != final and self._can_defer_to(page.canonical, o):
-            self.stats.duplicates += 1
-            self._enqueue(page.canonical, row.depth, "page", final)
-            self._mark(final, "done", note=f"canonical:{page.canonical}", **marks)
-            self.state.drop_page(final)
-            return
-        owner = self.state.hash_owner(page.content_hash, final)
-        if owner:
-            self.stats.duplicates += 1
-            self._mark(final, "done", note=f"duplicate:{owner}", **marks)
-            self.state.drop_page(final)
+        if self._is_copy(page, row, o, final, marks):
             return
         previous = self.state.get(final)
         unchanged = bool(previous and previous.content_hash == page.content_hash)
@@ -591,9 +630,24 @@ class Crawler:
         self.stats.entries += len(outcome.entries)
         self._mark(final, "done", **marks)
         self.state.schedule_next(final, changed=not unchanged)
-        self.state.save_body(final, task.body, res.charset or "", page.fetched_at)
+        self.state.save_body(final, task.body, task.result.charset or "", page.fetched_at)
         self.state.save_entries(final, outcome.entries, relevant=outcome.relevant, page_type=outcome.page_type,
                                 tagger=outcome.tagger)
+
+    def _is_copy(self, page: Page, row: UrlRow, o: _Origin, final: str, marks: dict) -> bool:
+        """A page that defers to its rel=canonical, or whose content another URL already holds."""
+        if page.canonical and page.canonical != final and self._can_defer_to(page.canonical, o):
+            self._enqueue(page.canonical, row.depth, "page", final)
+            note = f"canonical:{page.canonical}"
+        else:
+            owner = self.state.hash_owner(page.content_hash, final)
+            if not owner:
+                return False
+            note = f"duplicate:{owner}"
+        self.stats.duplicates += 1
+        self._mark(final, "done", note=note, **marks)
+        self.state.drop_page(final)
+        return True
 
     def _can_defer_to(self, canonical: str, o: _Origin) -> bool:
         """A page gives way to its rel=canonical only when that URL can be crawled; else it stands for itself."""

@@ -93,8 +93,8 @@ def main() -> None:
 
         state = CrawlState(DataPaths(data).state)
         # Pages answered 200 in generation 1 (redirect sources have no validator to be conditional on).
-        known = {u for (u,) in state.db.execute(
-            "SELECT url FROM urls WHERE kind='page' AND state='done' AND http_status=200 AND note NOT LIKE 'redirect%'")}
+        known = {r.url for r in state.records()
+                 if r.kind == "page" and r.state == "done" and r.http_status == 200 and not r.note.startswith("redirect")}
         state.close()
         with fixture_web(shared, generation=2, port=port, log=log2) as bases2:
             assert bases2 == bases

@@ -99,6 +99,24 @@ class UrlRow:
     error_count: int = 0
 
 
+@dataclass(frozen=True)
+class UrlRecord:
+    """All the state keeps about one URL (a UrlRow is the part the frontier needs): for reports,
+    evaluation and tests."""
+
+    url: str
+    origin: str
+    depth: int
+    kind: str
+    state: str
+    http_status: int | None
+    error: str
+    note: str
+    content_type: str
+    interval: float
+    next_visit: float
+
+
 @dataclass
 class StoredBody:
     """A page's HTML as fetched, kept so the page can be analysed again without a request."""
@@ -250,6 +268,18 @@ class CrawlState:
             tuple(kinds),
         )
         return [UrlRow(*r) for r in rows]
+
+    def records(self) -> list[UrlRecord]:
+        rows = self.db.execute(
+            "SELECT url, origin, depth, kind, state, http_status, error, note, content_type, interval, next_visit "
+            "FROM urls ORDER BY rowid"
+        )
+        return [UrlRecord(*r) for r in rows]
+
+    def make_due(self) -> int:
+        """Every URL due at once, as if each revisit interval had run out (the intervals are kept)."""
+        with self.transaction():
+            return self.db.execute("UPDATE urls SET next_visit = 0").rowcount
 
     def count_origin(self, origin: str) -> int:
         return self.db.execute("SELECT COUNT(*) FROM urls WHERE origin=?", (origin,)).fetchone()[0]
@@ -487,6 +517,17 @@ class _Tx:
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.outer:
             self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def write_first_release_layout(path: Path) -> None:
+    """Turn a crawl.sqlite back into the first release's layout (user_version 0: no bodies table,
+    none of MIGRATIONS' columns), which the next open upgrades in place: for the upgrade tests."""
+    db = sqlite3.connect(path)
+    try:
+        db.executescript("DROP TABLE bodies; ALTER TABLE pages DROP COLUMN tagger; ALTER TABLE runs DROP COLUMN pid; "
+                         "PRAGMA user_version = 0;")
+    finally:
+        db.close()
 
 
 def _open_readonly(path: Path) -> sqlite3.Connection:

@@ -217,8 +217,8 @@ def score_crawl(shared: Path, gold: dict, held: set, pages: dict, bases: dict, l
 
     state = CrawlState(DataPaths(data_dir).state)
     try:
-        fetched = [r[0] for r in state.db.execute("SELECT url FROM urls WHERE http_status IS NOT NULL")]
-        external = state.db.execute("SELECT COUNT(*) FROM links").fetchone()[0]
+        fetched = state.fetched_urls()
+        external = len(state.external_links())
     finally:
         state.close()
     off_site = [u for u in fetched if locate(u, bases) is None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -61,10 +61,9 @@ class Crawl:
 def read_state(data: Path) -> tuple[dict[str, dict], list[dict], set[str]]:
     state = CrawlState(data / "crawl.sqlite")
     try:
-        cols = ("url", "state", "http_status", "error", "note", "content_type", "kind", "depth")
-        rows = {r[0]: dict(zip(cols, r)) for r in state.db.execute(f"SELECT {', '.join(cols)} FROM urls")}
+        rows = {r.url: asdict(r) for r in state.records()}
         entries = list(state.all_entries())
-        external = {r[0] for r in state.db.execute("SELECT url FROM links")}
+        external = set(state.external_links())
     finally:
         state.close()
     return rows, entries, external

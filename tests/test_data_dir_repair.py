@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import cli_json, crawl, export, recrawl, run_cli, search
+from srefind.crawler.state import write_first_release_layout
 from webfixture import N_POSTS, srecon_writeup
 
 
@@ -153,20 +153,11 @@ def test_retag_of_an_unchanged_analysis_changes_nothing(site, tmp_path):
     assert export(data) == before
 
 
-def make_legacy(state_file: Path) -> None:
-    """Turn a crawl.sqlite into the format srefind wrote before pages were kept: no bodies table,
-    no analysis fingerprint, no run pids (the layout of the previous release)."""
-    db = sqlite3.connect(state_file)
-    db.executescript("DROP TABLE bodies; ALTER TABLE pages DROP COLUMN tagger; ALTER TABLE runs DROP COLUMN pid; "
-                     "PRAGMA user_version = 0;")
-    db.close()
-
-
 def test_a_data_dir_from_the_previous_release_is_upgraded_in_place_by_the_next_run(site, tmp_path):
     data = tmp_path / "d"
     crawl(site, data)
     before = export(data)
-    make_legacy(data / "crawl.sqlite")
+    write_first_release_layout(data / "crawl.sqlite")  # the layout of the previous release
     assert cli_json("status", "--json", "--data-dir", str(data))["store"]["stored_bodies"] == 0
     site.web.hits.clear()
     code, report = recrawl(data)

@@ -45,10 +45,10 @@ def build_site(site: WebFixture) -> set[str]:
 def done_paths(data, base: str) -> set[str]:
     state = CrawlState(data / "crawl.sqlite")
     try:
-        rows = state.db.execute("SELECT url FROM urls WHERE state='done'").fetchall()
+        done = [r.url for r in state.records() if r.state == "done"]
     finally:
         state.close()
-    return {url[len(base):] or "/" for (url,) in rows}
+    return {url[len(base):] or "/" for url in done}
 
 
 def test_a_crawl_killed_with_sigkill_resumes_without_refetching_or_duplicating(tmp_path):

@@ -97,8 +97,8 @@ def test_only_due_pages_are_revisited_and_unchanged_ones_come_back_later(site, t
     assert [h for h in site.web.hits if h.route in ("/", "/sitemap.xml")]  # discovery: every run
     state = CrawlState(data / "crawl.sqlite")
     try:
-        before = dict(state.db.execute("SELECT url, interval FROM urls WHERE url LIKE '%/post-%'").fetchall())
-        state.db.execute("UPDATE urls SET next_visit = 0")  # as if the intervals had run out
+        before = {r.url: r.interval for r in state.records() if "/post-" in r.url}
+        state.make_due()  # as if the intervals had run out
     finally:
         state.close()
     site.web.hits.clear()
@@ -106,7 +106,7 @@ def test_only_due_pages_are_revisited_and_unchanged_ones_come_back_later(site, t
     assert len([h for h in site.web.hits if h.route.startswith("/post-")]) == N_POSTS
     state = CrawlState(data / "crawl.sqlite")
     try:
-        after = dict(state.db.execute("SELECT url, interval FROM urls WHERE url LIKE '%/post-%'").fetchall())
+        after = {r.url: r.interval for r in state.records() if "/post-" in r.url}
     finally:
         state.close()
     assert all(after[u] > before[u] for u in before)  # unchanged: revisited less often

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8080
 
-.PHONY: demo test install install-test browsers eval bench clean
+.PHONY: demo test install install-test browsers eval bench clean lint install-lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,21 @@ browsers: $(BIN)/python
 
 test: install-test browsers
 	SREFIND_REQUIRE_BROWSER=$$([ -x "$(CHROMIUM)" ] && echo 1 || echo 0) $(BIN)/python -m pytest -q
+
+# Static checks: ruff (style, imports, likely bugs) and mypy (types), both configured in pyproject.toml.
+install-lint: $(BIN)/python
+	@$(BIN)/pip install -q -e '.[lint]' >$(PIPLOG) 2>&1 || (cat $(PIPLOG); exit 1)
+
+# mypy cannot read setuptools' package-dir mapping (srefind.crawler is crawler/, and so on), so it
+# checks a tree of symlinks laid out as the installed package is.
+TYPETREE := build/typecheck
+
+lint: install-lint
+	$(BIN)/ruff check srefind crawler index web tests benchmarks
+	@rm -rf $(TYPETREE) && mkdir -p $(TYPETREE)/srefind
+	@for f in srefind/*; do ln -s "$(CURDIR)/$$f" $(TYPETREE)/srefind/; done
+	@for p in crawler index web; do ln -s "$(CURDIR)/$$p" $(TYPETREE)/srefind/$$p; done
+	cd $(TYPETREE) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p srefind
 
 clean:
 	rm -rf $(VENV) build *.egg-info

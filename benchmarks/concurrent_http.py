@@ -18,9 +18,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlencode
 
 SPEEDUP_GOAL = 1.6  # requests/s at 4+ clients over 1 client, default workers
@@ -100,6 +100,7 @@ def build_synthetic(data: Path, size: int, seed: int) -> int:
     """A data dir whose index holds search_bench's synthetic corpus, committed in crawl-sized
     batches through the crawl's own write path (then the merges a crawl waits for)."""
     import search_bench
+
     from srefind.index.store import apply_changes, finish_merges
 
     search_bench.prepare(data, size, seed, 200)
@@ -152,7 +153,7 @@ class Server:
             self.proc.kill()
             self.proc.wait()
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc) -> None:

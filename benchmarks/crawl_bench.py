@@ -77,10 +77,11 @@ import sys
 import tempfile
 import time
 from collections import Counter, deque
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from statistics import median
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
+from statistics import median
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def cpu_seconds() -> float:
 class Meter:
     """Wall time, CPU time (every thread) and the peak RSS reached before the measured block."""
 
-    def __enter__(self) -> "Meter":
+    def __enter__(self) -> Meter:
         self.rss_before = peak_rss_mb()
         self.cpu = cpu_seconds()
         self.seconds = time.perf_counter()
@@ -493,7 +494,7 @@ def summarize(runs: list[RunRecord], contenders: list[str]) -> dict[str, Any]:
         }
     base = out.get(BASELINE, {}).get("pages_per_second")
     base_cpu = out.get(BASELINE, {}).get("cpu_ms_per_response")
-    for name, row in out.items():
+    for row in out.values():
         if row.get("pages_per_second") is not None:
             row[f"ratio_vs_{BASELINE}"] = round(row["pages_per_second"] / base, 2) if base else None
             # Less sensitive to other load on the machine: responses per CPU-second, relative to Scrapy's.

@@ -23,10 +23,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from srefind.config import load_config
+from srefind.config import DataPaths, load_config
 from srefind.evaluation import fixture_web, free_port_block, locate
 from srefind.index.search import SearchEngine
-from srefind.config import DataPaths
 from srefind.pipeline import run_crawl
 
 

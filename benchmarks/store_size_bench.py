@@ -25,10 +25,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from srefind.config import load_config
-from srefind.evaluation import fixture_web
-from srefind.pipeline import run_crawl
 from srefind.crawler.extract import decode_html, extract
 from srefind.crawler.state import CrawlState
+from srefind.evaluation import fixture_web
+from srefind.pipeline import run_crawl
 
 
 def measure(shared: Path) -> dict:

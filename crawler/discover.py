@@ -14,7 +14,7 @@ own limit, applied to feeds too.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from lxml import etree
 

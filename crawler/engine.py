@@ -14,9 +14,10 @@ import threading
 import time
 import zlib
 from collections import Counter, deque
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any
 
 from srefind.config import CrawlConfig
 from srefind.models import Page
@@ -143,7 +144,7 @@ class Crawler:
         process: Callable[[Page], PageOutcome],
         *,
         on_progress: Callable[[CrawlStats, int], None] | None = None,
-        on_checkpoint: Callable[[], None] | None = None,
+        on_checkpoint: Callable[[], object] | None = None,
         checkpoint_every: int = 200,
         recrawl: bool = False,
         max_duration: float = 0.0,
@@ -447,7 +448,7 @@ class Crawler:
                     self.state.drop_page(url)
 
     # -- results ----------------------------------------------------------------------
-    def _mark(self, url: str, state: str, **kw: object) -> None:
+    def _mark(self, url: str, state: str, **kw: Any) -> None:
         self._finished.add(url)
         self.state.mark(url, state, **kw)
 

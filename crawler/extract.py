@@ -29,19 +29,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Iterator
 from urllib.parse import urlsplit
 
 from bs4 import UnicodeDammit
 from bs4.dammit import EncodingDetector
 from lxml import etree
+from lxml.etree import _Element as Element  # the element type (lxml has no public name for it)
 
 from srefind.models import Block, Page, Person
 
 from .urls import normalize, site_name
-
-Element = etree._Element
 
 BLOCK_TAGS = {
     "p", "li", "pre", "blockquote", "dd", "dt", "td", "th", "div", "section", "article", "ul", "ol",

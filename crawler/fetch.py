@@ -23,8 +23,8 @@ import threading
 import time
 import urllib.request
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlsplit
 
 import requests
@@ -247,11 +247,11 @@ class _Deadline:
 class _WatchedPool:
     """Tells the fetching thread's deadline which connection the request goes out on."""
 
-    def _make_request(self, conn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _make_request(self, conn, *args, **kwargs):
         deadline = getattr(_in_flight, "deadline", None)
         if deadline is not None:
             deadline.watch(conn)
-        return super()._make_request(conn, *args, **kwargs)  # type: ignore[misc]
+        return super()._make_request(conn, *args, **kwargs)
 
 
 class _WatchedHTTPPool(_WatchedPool, urllib3.HTTPConnectionPool):
@@ -268,11 +268,11 @@ _WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 class _Adapter(requests.adapters.HTTPAdapter):
     """requests' adapter, its pools (direct and through a proxy) reporting connections to the deadline."""
 
-    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
 
-    def proxy_manager_for(self, proxy, **kwargs):  # type: ignore[no-untyped-def]
+    def proxy_manager_for(self, proxy, **kwargs):
         manager = super().proxy_manager_for(proxy, **kwargs)
         manager.pool_classes_by_scheme = _WATCHED_POOLS
         return manager

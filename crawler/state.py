@@ -11,9 +11,9 @@ import os
 import sqlite3
 import time
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from srefind.errors import StoreEmptyError
 
@@ -135,7 +135,7 @@ class EntryDiff:
     removed: int = 0
     changed: int = 0
 
-    def __iadd__(self, other: "EntryDiff") -> "EntryDiff":
+    def __iadd__(self, other: EntryDiff) -> EntryDiff:
         self.added += other.added
         self.removed += other.removed
         self.changed += other.changed
@@ -498,7 +498,7 @@ class CrawlState:
         return {"last_crawl_start": row[0] if row else None, "last_crawl_finish": row[1] if row else None,
                 "last_crawl_success": ok[0] if ok else None}
 
-    def transaction(self) -> "_Tx":
+    def transaction(self) -> _Tx:
         return _Tx(self.db)
 
 

@@ -23,10 +23,11 @@ import pickle
 import zlib
 from array import array
 from collections import defaultdict
+from collections.abc import Iterable
 from io import BytesIO
 from itertools import accumulate
 from pickle import dumps
-from typing import Any, Iterable
+from typing import Any
 
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.columns import TranslatingColumnReader
@@ -214,7 +215,7 @@ class BulkWriter(SegmentWriter):
         if not self._plain or perdoc is None or not hasattr(perdoc, "doc_field_length_reader"):
             return super().write_per_doc(fieldnames, reader)
         schema = self.schema
-        docmap: dict | None = {} if reader.has_deletions() else None
+        docmap = {} if reader.has_deletions() else None
         pdw = self.perdocwriter
         columns = {}
         for fieldname in fieldnames:
@@ -375,6 +376,7 @@ class _TermEncoder:
         minlength, maxlength = (length, length) if length else (None, 0)
         maxweight = weight if weight > 0 else 0
         fixedsize = self.fixedsize
+        mini_values: tuple | bytes | None
         if fixedsize is None or fixedsize < 0:
             mini_values = (value,) if value else ()
         elif fixedsize == 0:
@@ -403,6 +405,7 @@ class _TermEncoder:
             mini_weights = tuple(ws)
         fixedsize = self.fixedsize
         kept = [v for v in values if v]
+        mini_values: tuple | bytes | None
         if fixedsize is None or fixedsize < 0:
             mini_values = tuple(kept)
         elif fixedsize == 0:

@@ -11,6 +11,7 @@ only next to a subject cue or an affiliation.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .lexicon import Company
@@ -146,7 +147,7 @@ class CompanyTagger:
         return out
 
     def tag(
-        self, title: str, blocks: list[str], speakers: list[tuple[str, str]] = (), *, subject: str = ""
+        self, title: str, blocks: list[str], speakers: Sequence[tuple[str, str]] = (), *, subject: str = ""
     ) -> dict[str, CompanyHit]:
         """Score companies for one talk: title, body blocks, (speaker, affiliation) pairs.
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain
-from typing import Callable, Iterable
 
 from .schema import FACETS
 

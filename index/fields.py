@@ -13,7 +13,8 @@ once per entry, existence only, no stop words, so it costs a fraction of a text 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Generator
+from typing import Any
 
 from whoosh import formats
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -57,7 +58,7 @@ class _TokenCache(dict):
 
 
 def _fold(raw: str) -> str | None:
-    w = raw.lower().translate(accent_map)
+    w = raw.lower().translate(accent_map)  # type: ignore[arg-type]  # whoosh types its code-point map as str keys
     return w if w and w not in STOP_WORDS else None
 
 
@@ -115,13 +116,14 @@ class StemmedText(TEXT):
         kwargs.setdefault("analyzer", analyzer())
         super().__init__(**kwargs)
 
-    def index(self, value: Any, **kwargs: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
+    def index(self, value: Any, **kwargs: Any) -> Generator[tuple[bytes, int, float, bytes], Any, None]:
         fmt = self.format
         if kwargs or not isinstance(value, str) or type(fmt) is not formats.Positions:
-            return super().index(value, **kwargs)
+            yield from super().index(value, **kwargs)
+            return
         fb = fmt.field_boost
-        return [(word.encode("utf-8"), len(positions), float(len(positions)) * fb, _encode_positions(fmt, positions))
-                for word, positions in stemmed_positions(value).items()]
+        for word, positions in stemmed_positions(value).items():
+            yield word.encode("utf-8"), len(positions), float(len(positions)) * fb, _encode_positions(fmt, positions)
 
 
 def vocabulary_words(text: str) -> set[str]:
@@ -137,8 +139,10 @@ class Vocabulary(FieldType):
     def __init__(self) -> None:
         super().__init__(formats.Existence(), plain_analyzer())
 
-    def index(self, value: Any, **kwargs: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
+    def index(self, value: Any, **kwargs: Any) -> Generator[tuple[bytes, int, float, bytes], Any, None]:
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not a string")
+        assert self.format is not None  # set in __init__
         fb = self.format.field_boost
-        return [(word.encode("utf-8"), 1, fb, b"") for word in vocabulary_words(value)]
+        for word in vocabulary_words(value):
+            yield word.encode("utf-8"), 1, fb, b""

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from srefind.errors import SrefindError
 
@@ -74,8 +74,8 @@ COMPANIES_FILE = "companies.tsv"
 TOPICS_FILE = "topics.toml"
 SYNONYMS_FILE = "synonyms.txt"
 
-PathLike = Union[str, Path]
-_Source = Union[Path, Traversable]
+PathLike = str | Path
+_Source = Path | Traversable
 
 WEAK_PREFIX = "?"
 _TOPIC_KEYS = ("label", "strong", "weak", "negative")
@@ -360,9 +360,10 @@ class _TomlLocator:
                     rng = (1, i - 1)
                     break
         else:
-            rng = self.section(table)
-            if rng is None:
+            found = self.section(table)
+            if found is None:
                 return self._anywhere(table.rsplit(".", 1)[-1])
+            rng = found
         first, last = rng
         line_no = first
         if key is not None:

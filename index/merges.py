@@ -129,6 +129,7 @@ def start_merge(storage, indexname: str, group: list, kwargs: dict) -> Backgroun
     # -P: never import a `srefind` directory that happens to be in the working directory
     proc = subprocess.Popen([sys.executable, "-P", "-m", "srefind.index.merges"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True)
+    assert proc.stdin is not None  # stdin=PIPE
     proc.stdin.write(payload)
     proc.stdin.close()
     proc.stdin = None  # communicate() must not flush it again
@@ -223,12 +224,12 @@ class ConcurrentWriter(BulkWriter):
         self._check_state()
         self._pending.append(fields)
 
-    def commit(self, mergetype=None, optimize=None, merge=None) -> None:
+    def commit(self, mergetype=None, optimize=None, merge=None, **kwargs) -> None:
         pending, self._pending = self._pending, []
         if mergetype is not None or optimize or merge is False:  # an explicit Whoosh policy
             for fields in pending:
                 BulkWriter.add_document(self, **fields)
-            return super().commit(mergetype=mergetype, optimize=optimize, merge=merge)
+            return super().commit(mergetype=mergetype, optimize=optimize, merge=merge, **kwargs)
         self._check_state()
         key = _key(self.storage)
         running = _RUNNING.get(key)
@@ -288,7 +289,7 @@ class ConcurrentWriter(BulkWriter):
             work[f] = per_posting * sum(len(p) for p in terms.values()) // 3 + 6 * len(terms)
         half = sum(work.values()) / 2
         theirs, share = [], 0
-        for f in sorted(fieldnames, key=work.get, reverse=True):
+        for f in sorted(fieldnames, key=lambda name: work[name], reverse=True):
             if share + work[f] <= half:
                 theirs.append(f)
                 share += work[f]
@@ -328,7 +329,7 @@ class _Forked:
         self.pid, self.fd, self.done = pid, fd, False
 
     @classmethod
-    def start(cls, fn) -> "_Forked":
+    def start(cls, fn) -> _Forked:
         rfd, wfd = os.pipe()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)

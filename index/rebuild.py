@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .readers import latest_generation, resolve
 from .store import apply_changes, finish_merges, link, new_index_dir

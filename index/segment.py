@@ -12,8 +12,8 @@ A page about one talk is one entry.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from srefind.models import Block
 
@@ -137,7 +137,7 @@ def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
                     i += 1
             if parsed:
                 current = Section(heading=parsed[0], anchor=b.anchor, title=parsed[0], people=parsed[1],
-                                  blocks=[b.text] + ([nxt.text] if people else []))
+                                  blocks=[b.text] + ([nxt.text] if people and nxt is not None else []))
                 sections.append(current)
                 i += 1
                 continue

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage

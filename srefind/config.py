@@ -63,7 +63,7 @@ class DataPaths:
         return p if p.is_dir() else None
 
 
-_TYPES = {f.name: f.type for f in fields(CrawlConfig)}
+_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(CrawlConfig)}  # annotations are strings here
 
 
 def _check(path: str, section: str, key: str, value: object, text: str) -> None:

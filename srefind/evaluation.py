@@ -17,14 +17,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 from protego import Protego
 
 from .config import load_config
+from .crawler.engine import CrawlStats
 from .errors import SrefindError
 
 CORE_KINDS = ("writeup", "talk")
@@ -72,7 +73,8 @@ def fixture_web(shared: Path, *, generation: int = 1, fail_rate: float = 0.0, ma
     n = sum(1 for p in (shared / "corpus" / "sites").iterdir() if p.is_dir())
     with tempfile.TemporaryDirectory() as tmp:
         ready = Path(tmp) / "ready.json"
-        args = [sys.executable, *(["-c", NODELAY_LAUNCHER] if nodelay else []), str(tool), "--port", str(port or free_port_block(n)), "--generation", str(generation),
+        args = [sys.executable, *(["-c", NODELAY_LAUNCHER] if nodelay else []), str(tool),
+                "--port", str(port or free_port_block(n)), "--generation", str(generation),
                 "--ready", str(ready)]
         if fail_rate:
             args += ["--fail-rate", str(fail_rate)]
@@ -87,7 +89,8 @@ def fixture_web(shared: Path, *, generation: int = 1, fail_rate: float = 0.0, ma
             deadline = time.monotonic() + 20
             while not ready.exists():
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SrefindError(f"the fixture web did not start: {proc.stderr.read().decode()[-400:]}")
+                    problem = proc.stderr.read().decode()[-400:] if proc.stderr else ""
+                    raise SrefindError(f"the fixture web did not start: {problem}")
                 time.sleep(0.05)
             yield json.loads(ready.read_text())
         finally:
@@ -113,7 +116,7 @@ def held_back_gen1(shared: Path) -> set[tuple[str, str]]:
     """Pages the fixture web answers 404 in generation 1 (they appear in generation 2)."""
     sys.path.insert(0, str(shared / "tools"))
     try:
-        import fixture_web as fw  # type: ignore
+        import fixture_web as fw
     finally:
         sys.path.pop(0)
     out = set()
@@ -151,7 +154,7 @@ class Report:
     details: dict[str, object] = field(default_factory=dict)
 
 
-def crawl_corpus(shared: Path, data_dir: Path, **web) -> tuple[dict[str, str], object, Path]:
+def crawl_corpus(shared: Path, data_dir: Path, **web) -> tuple[dict[str, str], CrawlStats, Path]:
     from .pipeline import run_crawl
 
     log = data_dir.parent / f"{data_dir.name}-access.jsonl"
@@ -164,8 +167,8 @@ def crawl_corpus(shared: Path, data_dir: Path, **web) -> tuple[dict[str, str], o
 
 
 def entries_by_page(data_dir: Path, bases: dict[str, str]) -> dict[tuple[str, str], list[dict]]:
-    from .crawler.state import CrawlState
     from .config import DataPaths
+    from .crawler.state import CrawlState
 
     state = CrawlState(DataPaths(data_dir).state)
     try:
@@ -212,8 +215,8 @@ def score_crawl(shared: Path, gold: dict, held: set, pages: dict, bases: dict, l
         rules = robots.get(rec["site"])
         if rules is not None and not rules.can_fetch(bases[rec["site"]].rstrip("/") + rec["path"], "srefind"):
             disallowed += 1
-    from .crawler.state import CrawlState
     from .config import DataPaths
+    from .crawler.state import CrawlState
 
     state = CrawlState(DataPaths(data_dir).state)
     try:
@@ -274,8 +277,8 @@ def score_tags(gold: dict, held: set, pages: dict) -> Report:
 
 
 def score_ranking(shared: Path, data_dir: Path, bases: dict[str, str], held: set) -> Report:
-    from .index.search import SearchEngine
     from .config import DataPaths
+    from .index.search import SearchEngine
 
     rep = Report()
     paths = DataPaths(data_dir)

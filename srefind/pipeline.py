@@ -9,12 +9,12 @@ import hashlib
 import importlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 from srefind import __version__
-from srefind.crawler.engine import MAX_ORIGIN_DELAY, MAX_RETRY_AFTER, CrawlStats, Crawler, PageOutcome
+from srefind.crawler.engine import MAX_ORIGIN_DELAY, MAX_RETRY_AFTER, Crawler, CrawlStats, PageOutcome
 from srefind.crawler.extract import decode_html, extract
 from srefind.crawler.state import CrawlState, EntryDiff
 from srefind.index.lexicon import tagging_files_digest

@@ -13,9 +13,9 @@ import http.server
 import json
 import mimetypes
 import threading
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 

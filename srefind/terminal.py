@@ -33,5 +33,5 @@ class SafeConsole(Console):
     """A rich Console whose plain strings (table cells, titles, print arguments) are made
     printable before rendering, so no call site can forget; styles from rich itself still work."""
 
-    def render_str(self, text: str, **kwargs):  # type: ignore[override]
+    def render_str(self, text: str, **kwargs):
         return super().render_str(printable(text), **kwargs)

@@ -12,6 +12,7 @@ import pytest
 from srefind.config import load_config
 from srefind.pipeline import run_crawl
 from srefind.sites import demo_root, serve_sites
+
 from webfixture import VersionedSite, WebFixture
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -56,7 +56,6 @@ from werkzeug.serving import make_server  # noqa: E402
 from srefind.index.store import apply_changes  # noqa: E402
 from srefind.web.app import create_app  # noqa: E402
 
-
 # --- serving and driving --------------------------------------------------------------------------
 
 @contextmanager

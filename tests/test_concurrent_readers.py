@@ -9,7 +9,6 @@ answered it (each response says which generation that was).
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
@@ -21,8 +20,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 import synthetic
+
 from srefind.index.search import SearchEngine
 from srefind.index.store import apply_changes
 

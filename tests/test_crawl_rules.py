@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -22,8 +22,18 @@ from srefind.crawler.state import CrawlState
 from srefind.crawler.urls import normalize
 from srefind.errors import SrefindError
 from srefind.pipeline import run_crawl
+
 from webfixture import (
-    Concurrency, Hit, Response, WebFixture, filler, html, links, sitemap_index, srecon_writeup, urlset,
+    Concurrency,
+    Hit,
+    Response,
+    WebFixture,
+    filler,
+    html,
+    links,
+    sitemap_index,
+    srecon_writeup,
+    urlset,
 )
 
 CONTACT = "https://example.org/srefind-crawler-info"

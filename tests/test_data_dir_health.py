@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_json, crawl, export, run_cli
 from srefind.web.app import create_app
+
+from conftest import cli_json, crawl, export, run_cli
 from webfixture import N_POSTS
 
 IS_ROOT = os.geteuid() == 0

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_json, crawl, export, recrawl, run_cli, search
 from srefind.crawler.state import write_first_release_layout
+
+from conftest import cli_json, crawl, export, recrawl, run_cli, search
 from webfixture import N_POSTS, srecon_writeup
 
 

@@ -15,9 +15,9 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from webfixture import Response, WebFixture, html, links, srecon_writeup
 
@@ -108,7 +108,7 @@ def huge_sitemap(total: int) -> Iterator[bytes]:
 
 def billion_laughs_feed() -> str:
     entities = '<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1) if i > 1 else "&lol;") * 10}">' for i in range(1, 10))
+        f'<!ENTITY lol{i} "{(f"&lol{i - 1};" if i > 1 else "&lol;") * 10}">' for i in range(1, 10))
     return (f'<?xml version="1.0"?>\n<!DOCTYPE rss [{entities}]>\n<rss version="2.0"><channel><title>&lol9;</title>'
             + "".join(f"<item><title>&lol9;</title><link>{p}</link></item>" for p in FEED_ONLY + POSTS)
             + "</channel></rss>")

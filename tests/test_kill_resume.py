@@ -15,8 +15,9 @@ import sys
 import time
 from collections import Counter
 
-from conftest import run_cli
 from srefind.crawler.state import CrawlState
+
+from conftest import run_cli
 from webfixture import WebFixture, html, links, srecon_writeup
 
 SECTIONS = 6

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from conftest import cli_json, crawl, export, recrawl, run_cli, search
 from srefind.crawler.state import CrawlState
+
+from conftest import cli_json, crawl, export, recrawl, run_cli, search
 from webfixture import N_POSTS, srecon_writeup, urlset
 
 

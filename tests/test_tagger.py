@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from conftest import run_cli
 from srefind.crawler.extract import extract
 from srefind.index.conference import guess_conference
 from srefind.index.tagger import Tagger
+
+from conftest import run_cli
 
 
 @pytest.fixture(scope="module")

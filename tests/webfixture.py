@@ -14,8 +14,8 @@ import http.server
 import itertools
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 HTML = "text/html; charset=utf-8"
@@ -101,14 +101,14 @@ class WebFixture:
         return self.base + path
 
     def page(self, path: str, body: bytes | str, *, status: int = 200, content_type: str = HTML,
-             headers: dict[str, str] | None = None) -> "WebFixture":
+             headers: dict[str, str] | None = None) -> WebFixture:
         return self.answer(path, Response(status, body, content_type, dict(headers or {})))
 
-    def answer(self, path: str, response: Response) -> "WebFixture":
+    def answer(self, path: str, response: Response) -> WebFixture:
         self.routes[path] = lambda hit: response
         return self
 
-    def sequence(self, path: str, *responses: Response) -> "WebFixture":
+    def sequence(self, path: str, *responses: Response) -> WebFixture:
         """The n-th request gets the n-th answer; the last one repeats."""
         it = itertools.chain(responses, itertools.repeat(responses[-1]))
         lock = threading.Lock()
@@ -120,19 +120,19 @@ class WebFixture:
         self.routes[path] = next_answer
         return self
 
-    def redirect(self, path: str, location: str, status: int = 301) -> "WebFixture":
+    def redirect(self, path: str, location: str, status: int = 301) -> WebFixture:
         return self.answer(path, Response(status, b"", "text/plain", {"Location": location}))
 
-    def handle(self, path: str, handler: Handler) -> "WebFixture":
+    def handle(self, path: str, handler: Handler) -> WebFixture:
         self.routes[path] = handler
         return self
 
-    def handle_prefix(self, prefix: str, handler: Callable[[Hit], Response | None]) -> "WebFixture":
+    def handle_prefix(self, prefix: str, handler: Callable[[Hit], Response | None]) -> WebFixture:
         """Answer every path under `prefix` (an endless calendar, say); None means 404."""
         self.prefixes.append((prefix, handler))
         return self
 
-    def robots(self, text: str) -> "WebFixture":
+    def robots(self, text: str) -> WebFixture:
         return self.page("/robots.txt", text, content_type="text/plain")
 
     # -- reading the log -----------------------------------------------------------------
@@ -156,7 +156,7 @@ class WebFixture:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "WebFixture":
+    def __enter__(self) -> WebFixture:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -31,7 +31,7 @@ class Metrics:
 
         from srefind.crawler.state import CrawlState
 
-        out = {"last_crawl_start": None, "last_crawl_finish": None, "last_crawl_success": None}
+        out: dict[str, float | None] = {"last_crawl_start": None, "last_crawl_finish": None, "last_crawl_success": None}
         if not self.paths.state.exists():
             return out
         try:

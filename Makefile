@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8080
 
-.PHONY: demo test install install-test browsers eval bench clean lint install-lint
+.PHONY: demo test install install-test browsers eval bench clean lint install-lint check-whoosh-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,20 @@ lint: install-lint
 	@for f in srefind/*; do ln -s "$(CURDIR)/$$f" $(TYPETREE)/srefind/; done
 	@for p in crawler index web; do ln -s "$(CURDIR)/$$p" $(TYPETREE)/srefind/$$p; done
 	cd $(TYPETREE) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p srefind
+
+# Would the newest whoosh3 break us? srefind pins whoosh3 and uses some of its private names (each
+# listed, with why, in the index package's compat module). This installs the newest release into a
+# scratch venv and runs the index and search tests on it. Not in CI: the answer changes with the
+# registry, not with our code; run it before raising the pin.
+WHOOSH_VENV := build/whoosh-latest
+
+check-whoosh-latest:
+	rm -rf $(WHOOSH_VENV) && $(PYTHON) -m venv $(WHOOSH_VENV)
+	$(WHOOSH_VENV)/bin/pip install -q -e '.[test]' >$(WHOOSH_VENV)/pip.log 2>&1 || (cat $(WHOOSH_VENV)/pip.log; exit 1)
+	$(WHOOSH_VENV)/bin/pip install -q --upgrade --no-deps whoosh3 >>$(WHOOSH_VENV)/pip.log 2>&1
+	@$(WHOOSH_VENV)/bin/pip show whoosh3 | grep -i '^version'
+	$(WHOOSH_VENV)/bin/python -m pytest -q tests/test_search.py tests/test_index_writer.py tests/test_search_oracle.py \
+	  tests/test_concurrent_readers.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

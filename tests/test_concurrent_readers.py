@@ -20,10 +20,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import synthetic
 
 from srefind.index.search import SearchEngine
 from srefind.index.store import apply_changes
+
+import synthetic
 
 TESTS = Path(__file__).parent
 

@@ -16,13 +16,35 @@ from dataclasses import dataclass, field
 from whoosh import qparser
 from whoosh.query import Every, Query
 
+from srefind.errors import SrefindError
+
 from .lexicon import Company, Topic
 
 MAX_QUERY_CHARS = 256
+MAX_NUMBER_DIGITS = 9  # more digits than any page, size or year can need; int() of 4,300 digits costs CPU
 SEARCH_FIELDS = ["title", "speakers", "tags", "summary", "context"]
 FIELD_RE = re.compile(r"\b(company|topic|conference|year|speaker|site|title)\s*:\s*(\"[^\"]*\"|'[^']*'|[^\s()]+)", re.I)
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+
+class QueryError(SrefindError, ValueError):
+    """A search parameter that cannot mean anything: a 400 on the web, exit 2 in the CLI."""
+
+    exit_code = 2
+
+
+def whole_number(name: str, raw: str, lo: int, hi: int) -> int:
+    """`raw` as an int in [lo, hi]; ASCII digits only (`int()` would take "٣" and fail on "²")."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_NUMBER_DIGITS) or not lo <= int(raw) <= hi:
+        raise QueryError(f"{name} must be a whole number from {lo} to {hi} in ASCII digits, not {_show(raw)}")
+    return int(raw)
+
+
+def _show(raw: str, width: int = 24) -> str:
+    """A parameter value quoted for an error message: printable, long ones cut."""
+    text = ascii(raw[:width])[1:-1]
+    return f"'{text}'" + ("... ({:,} characters)".format(len(raw)) if len(raw) > width else "")
 
 
 @dataclass
@@ -84,7 +106,7 @@ class QueryBuilder:
         v = value.lower().strip()
         return self.topic_alias.get(v, self.topic_alias.get(v.replace("-", " "), v.replace(" ", "-")))
 
-    def _field(self, m: re.Match) -> str:
+    def _field(self, m: re.Match, notes: list[str]) -> str:
         name, value = m.group(1).lower(), m.group(2)
         bare = value.strip("\"'")
         literal = lambda v: "'" + v.replace("'", " ") + "'"  # noqa: E731 - a single-quoted whoosh term
@@ -93,10 +115,14 @@ class QueryBuilder:
         if name == "topic":
             return f"topic:{literal(self.resolve_topic(bare))}"
         if name == "year":
-            r = re.fullmatch(r"(\d{4})?\s*(?:\.\.|-|to)\s*(\d{4})?", bare)
+            r = re.fullmatch(r"([0-9]{4})?\s*(?:\.\.|-|to)\s*([0-9]{4})?", bare)
             if r and (r.group(1) or r.group(2)):
                 return f"year:[{r.group(1) or ''} TO{' ' + r.group(2) if r.group(2) else ''}]"
-            return f"year:{bare}" if bare.isdigit() else ""
+            if bare.isascii() and bare.isdigit() and len(bare) <= 4:
+                return f"year:{bare}"
+            shown = m.group(0) if len(m.group(0)) <= 24 else m.group(0)[:20] + "…"
+            notes.append(f"“{shown}” is not a year (such as 2019 or 2017..2019) and was left out.")
+            return ""
         if name == "speaker":
             return f'speakers:"{bare}"'
         if name == "conference":
@@ -125,13 +151,15 @@ class QueryBuilder:
 
         return self.synonym_re.sub(sub, segment)
 
-    def rewrite(self, text: str) -> str:
-        """Fields resolved; synonyms expanded outside quotes and fields."""
+    def rewrite(self, text: str, notes: list[str] | None = None) -> str:
+        """Fields resolved; synonyms expanded outside quotes and fields; a note added to `notes`
+        for each field query left out (the builder is shared by threads: no state on self)."""
+        notes = [] if notes is None else notes
         out: list[str] = []
         pos = 0
         for m in FIELD_RE.finditer(text):
             out.append(self._expand_unquoted(text[pos : m.start()]))
-            out.append(self._field(m))
+            out.append(self._field(m, notes))
             pos = m.end()
         out.append(self._expand_unquoted(text[pos:]))
         return "".join(out)
@@ -165,7 +193,9 @@ class QueryBuilder:
             notices.append("The query had unbalanced quotes, parentheses or a dangling operator; searched for its words instead.")
             q = self.plain(self._expand(" ".join(words)) if words else "")
             return ParsedQuery(text, " ".join(words), q, notices, words, degraded=True)
-        rewritten = self.rewrite(text)
+        rewritten = self.rewrite(text, notices)
+        if not rewritten.strip():  # only field queries that were left out (a notice says so)
+            return ParsedQuery(text, rewritten, Every(), notices, words)
         try:
             q = (self.any_parser if any_word else self.parser).parse(rewritten)
         except Exception:  # whoosh raises a variety of errors on odd input: degrade, never fail

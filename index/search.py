@@ -7,6 +7,10 @@ Speed (measured at 100k talks): a query's match set is computed from cached per-
 bitsets combined as ints, with phrases and other leaf queries checked only on the docs their
 terms leave; the scored pass then runs only over the final (query & filters) docs, instead of
 scoring every match and filtering afterwards.
+
+Cost (see bounds.py and budget.py): wildcards, prefixes and ranges expand to a capped number of
+words before anything runs, and every search has a time budget; the expensive steps check it and
+the search returns what it has by then, with a notice.
 """
 
 from __future__ import annotations
@@ -21,20 +25,33 @@ from pathlib import Path
 from whoosh import highlight
 from whoosh.analysis import STOP_WORDS
 from whoosh import query as wq
+from whoosh.collectors import WrappingCollector
 from whoosh.matching import IntersectionMatcher, ListMatcher, NullMatcher
 from whoosh.query import Every
 from whoosh.query.wrappers import WrappingQuery
 from whoosh.reading import TermNotFound
 
+from .bounds import Expansion, bound
+from .budget import UNLIMITED, Budget, OutOfTime
 from .facets import BitsCache, FacetIndex, FacetValue, bitset, docnums
 from .lexicon import load_companies, load_synonyms, load_topics
-from .query import QueryBuilder
+from .query import QueryBuilder, whole_number
 from .schema import FACETS
 from .readers import Generation, Lease, ReaderPool
 
 MAX_PER_PAGE = 100
 SNIPPET_CHARS = 280
 TERM_BITS_CACHE = 4096  # per-term posting bitsets kept per generation (~12.5 KB each at 100k)
+TIME_BUDGET_PER_DOC = 8e-6  # CPU seconds of matching and ranking per search, per indexed talk (budget.py)
+TIME_BUDGET_MIN, TIME_BUDGET_MAX = 0.15, 0.8  # so 0.15 s up to ~19k talks, 0.8 s from 100k
+
+
+def time_budget(docs: int) -> float:
+    """A search's time limit for an index of `docs` talks: what a first-sight ordinary query needs
+    grows with the index (posting lists get longer), so the limit does too, within bounds."""
+    return min(TIME_BUDGET_MAX, max(TIME_BUDGET_MIN, docs * TIME_BUDGET_PER_DOC))
+MAX_SUGGEST_CHARS = 32  # longer words are not typo-corrected: Whoosh's automaton costs 0.5 s at 256
+CHECK_EVERY = 256  # docs between two looks at the clock in per-doc loops
 
 
 @dataclass
@@ -187,6 +204,26 @@ class Restricted(WrappingQuery):
         return _ExhaustiveIntersection(_ZeroListMatcher(ids, all_weights=0.0), self.child.matcher(searcher, context))
 
 
+class _DeadlineCollector(WrappingCollector):
+    """Stops collecting when the search's budget runs out (OutOfTime); the collector it wraps
+    keeps the hits found so far. (Whoosh's TimeLimitCollector uses SIGALRM or a thread per search.)"""
+
+    def __init__(self, child, budget: Budget) -> None:
+        super().__init__(child)
+        self.budget = budget
+
+    def set_subsearcher(self, subsearcher, offset: int) -> None:
+        self.budget.check()  # before this segment's matchers are built
+        super().set_subsearcher(subsearcher, offset)
+
+    def collect_matches(self) -> None:
+        child, budget = self.child, self.budget
+        for i, sub_docnum in enumerate(child.matches()):
+            if i % 32 == 0:
+                budget.check()
+            child.collect(sub_docnum)
+
+
 # -- query match sets as bitsets ----------------------------------------------------------------
 _BOOLEAN = (wq.And, wq.Or, wq.DisjunctionMax, wq.Not, wq.AndNot, wq.AndMaybe)
 
@@ -200,9 +237,21 @@ def _terms_only(q) -> bool:
     """Whether q is built from terms with boolean operators only (cheap from cached bitsets)."""
     if isinstance(q, wq.Term) or _matches_all(q):
         return True
+    if isinstance(q, Expansion):
+        return _terms_only(q.child)
     if isinstance(q, _BOOLEAN):
         return all(_terms_only(c) for c in q.children())
     return False
+
+
+def _out_of_time(limit: float, when: str) -> str:
+    return f"The search stopped at its time limit ({limit * 1000:.0f} ms of CPU) {when}."
+
+
+def _unranked(q) -> bool:
+    """Whether nothing in q has a relevance score: browsing (Every), or only bounded wildcards."""
+    leaves = [q] if q.is_leaf() else q.leaves()
+    return all(_matches_all(leaf) or isinstance(leaf, DocSet) for leaf in leaves)
 
 
 def _coord_scored(q) -> bool:
@@ -225,14 +274,24 @@ class QueryMasks:
         self.facets = facets
         self._terms = BitsCache(TERM_BITS_CACHE)
 
-    def mask(self, lease: Lease, q, within: int | None = None) -> int:
-        """Docs matching q; exact inside `within` (default: every doc), which bounds the work."""
+    def mask(self, lease: Lease, q, within: int | None = None, budget: Budget = UNLIMITED) -> int:
+        """Docs matching q; exact inside `within` (default: every doc), which bounds the work.
+        Raises OutOfTime when `budget` runs out first (a partial mask would be wrong under NOT)."""
         within = self.facets.all_docs if within is None else within
         if not self._known_fields(lease.searcher, q):
             # Whoosh gives no docs at all when a part of q raises TermNotFound (a field missing
             # from an older index's schema); keep exactly that answer.
-            return bitset(lease.searcher.docs_for_query(q), self.facets.size) & within
-        return self._bits(lease, q, within)
+            return self._docs_bits(lease.searcher.docs_for_query(q), budget) & within
+        return self._bits(lease, q, within, budget)
+
+    def _docs_bits(self, docs, budget: Budget) -> int:
+        """A bitset of Whoosh's matching docs, looking at the clock every CHECK_EVERY docs."""
+        def checked():
+            for i, d in enumerate(docs):
+                if i % CHECK_EVERY == 0:
+                    budget.check()
+                yield d
+        return bitset(checked(), self.facets.size)
 
     @staticmethod
     def _known_fields(searcher, q) -> bool:
@@ -240,12 +299,13 @@ class QueryMasks:
         leaves = [q] if q.is_leaf() else q.leaves()
         return all(getattr(leaf, "fieldname", None) in (None, "", "*") or leaf.fieldname in schema for leaf in leaves)
 
-    def term_bits(self, lease: Lease, fieldname: str, text) -> int:
-        return self._terms.get((fieldname, text), lambda: self._postings_bits(lease, fieldname, text))
+    def term_bits(self, lease: Lease, fieldname: str, text, budget: Budget = UNLIMITED) -> int:
+        return self._terms.get((fieldname, text), lambda: self._postings_bits(lease, fieldname, text, budget))
 
-    def _postings_bits(self, lease: Lease, fieldname: str, text) -> int:
+    def _postings_bits(self, lease: Lease, fieldname: str, text, budget: Budget) -> int:
         buf = bytearray((self.facets.size + 8) // 8)
         for sub, off in lease.searcher.leaf_searchers():
+            budget.check()
             try:
                 m = sub.reader().postings(fieldname, text)
             except TermNotFound:
@@ -255,49 +315,62 @@ class QueryMasks:
                 buf[d >> 3] |= 1 << (d & 7)
         return int.from_bytes(buf, "little") & self.facets.all_docs  # live docs only
 
-    def _bits(self, lease: Lease, q, within: int) -> int:
+    def _bits(self, lease: Lease, q, within: int, budget: Budget) -> int:
         if _matches_all(q):
             return within
         if isinstance(q, wq.Term):
-            return self.term_bits(lease, q.fieldname, q.text) & within
+            return self.term_bits(lease, q.fieldname, q.text, budget) & within
         if isinstance(q, wq.And):
             out = within
             for c in sorted(q.children(), key=lambda c: not _terms_only(c)):  # cheap children first
-                out &= self._bits(lease, c, out)
+                out &= self._bits(lease, c, out, budget)
                 if not out:
                     break
             return out
         if isinstance(q, (wq.Or, wq.DisjunctionMax)):
             out = 0
             for c in q.children():
-                out |= self._bits(lease, c, within)
+                out |= self._bits(lease, c, within, budget)
             return out
         if isinstance(q, wq.Not):
-            return within & ~self._bits(lease, q.query, within)
+            return within & ~self._bits(lease, q.query, within, budget)
         if isinstance(q, wq.AndNot):
-            a = self._bits(lease, q.a, within)
-            return a & ~self._bits(lease, q.b, a) if a else 0
+            a = self._bits(lease, q.a, within, budget)
+            return a & ~self._bits(lease, q.b, a, budget) if a else 0
         if isinstance(q, wq.AndMaybe):
-            return self._bits(lease, q.a, within)
+            return self._bits(lease, q.a, within, budget)
+        if isinstance(q, Expansion):
+            return self._bits(lease, q.child, within, budget)
         if q is wq.NullQuery:
             return 0
-        return self._leaf_bits(lease, q, within)
+        return self._leaf_bits(lease, q, within, budget)
 
-    def _leaf_bits(self, lease: Lease, q, within: int) -> int:
+    def constant_expansions(self, lease: Lease, q, budget: Budget):
+        """q for ranking: each Expansion replaced by its docs, scored 0 (its words' bitsets are
+        cached from matching), so no BM25 runs over its many words. All its docs, not only the
+        final ones: under a NOT the difference matters."""
+        if isinstance(q, Expansion):
+            return DocSet(lease.offsets, docnums(self._bits(lease, q.child, self.facets.all_docs, budget)))
+        if q.is_leaf():
+            return q
+        return q.apply(lambda c: self.constant_expansions(lease, c, budget))
+
+    def _leaf_bits(self, lease: Lease, q, within: int, budget: Budget) -> int:
         cand = within
         if isinstance(q, wq.Phrase):
             for w in q.words:
-                cand &= self.term_bits(lease, q.fieldname, w)
+                cand &= self.term_bits(lease, q.fieldname, w, budget)
                 if not cand:
                     return 0
             if q.slop == 1 and len(q.words) > 1 and len(set(q.words)) == len(q.words):
-                return self._phrase_bits(lease, q.fieldname, q.words, cand)
+                return self._phrase_bits(lease, q.fieldname, q.words, cand, budget)
+        budget.check()
         if cand == self.facets.all_docs:
-            return bitset(lease.searcher.docs_for_query(q), self.facets.size)
+            return self._docs_bits(lease.searcher.docs_for_query(q), budget)
         restricted = wq.And([q, DocSet(lease.offsets, docnums(cand))])
-        return bitset(lease.searcher.docs_for_query(restricted), self.facets.size)
+        return self._docs_bits(lease.searcher.docs_for_query(restricted), budget)
 
-    def _phrase_bits(self, lease: Lease, fieldname: str, words, cand: int) -> int:
+    def _phrase_bits(self, lease: Lease, fieldname: str, words, cand: int, budget: Budget) -> int:
         """An exact phrase, checked on each candidate doc only: skip every word's postings to the
         doc and compare positions (Whoosh's span matcher computes spans for every doc holding all
         the words, candidates or not)."""
@@ -312,7 +385,11 @@ class QueryMasks:
                 ms = [r.postings(fieldname, w) for w in words]
             except TermNotFound:
                 continue
-            found.extend(d for d in docs[lo:hi] if _has_phrase(ms, d - off))
+            for i, d in enumerate(docs[lo:hi]):
+                if i % CHECK_EVERY == 0:
+                    budget.check()
+                if _has_phrase(ms, d - off):
+                    found.append(d)
         return bitset(found, self.facets.size)
 
 
@@ -350,8 +427,10 @@ class SearchEngine:
     The index is opened on first use, so an engine can be made before there is an index (a web
     server started before the first crawl); until then every call raises IndexUnavailableError."""
 
-    def __init__(self, index_dir: Path, lexicon_dir: Path | None = None, *, lazy: bool = False) -> None:
+    def __init__(self, index_dir: Path, lexicon_dir: Path | None = None, *, lazy: bool = False,
+                 time_budget: float | None | str = "auto") -> None:
         self.index_dir = Path(index_dir)
+        self.time_budget = time_budget  # seconds; "auto": time_budget(doc count); None: no limit
         self.lexicon_dir = lexicon_dir
         self._builder: QueryBuilder | None = None
         self._builder_lock = threading.Lock()
@@ -402,50 +481,72 @@ class SearchEngine:
                 *, sort: str, page: int, per_page: int, facet_limit: int) -> SearchResponse:
         searcher = lease.searcher
         facets, masks = gen.derived.facets, gen.derived.masks
+        limit = time_budget(facets.size) if self.time_budget == "auto" else self.time_budget
+        budget = Budget(limit)  # CPU seconds of this thread (see budget.py)
         filters = self._clean_filters(filters or {})
         per_page = max(1, min(per_page, MAX_PER_PAGE))
         page = max(1, page)
         parsed = self.builder.parse(query)
         notices = list(parsed.notices)
-        q = parsed.query
+        q = self._bounded(lease, parsed.query, budget, notices)
         # Matches only matter inside `region` (see FacetIndex.needed_region): qmask is exact there.
         region = facets.needed_region(filters)
-        qmask = masks.mask(lease, q, region)
-        # "no results at all" (not just none inside the region) decides typo fixing
-        found_anywhere = bool(qmask) or (region != facets.all_docs and bool(masks.mask(lease, q)))
-        corrected = ""
-        if not found_anywhere and parsed.words and not isinstance(q, Every):
-            fixed = self._correct(searcher, parsed.text)
-            if fixed and fixed != parsed.text:
-                q2 = self.builder.parse(fixed).query
-                m2 = masks.mask(lease, q2)
-                if m2:
-                    corrected, q, qmask = fixed, q2, m2 & region
-                    notices.append(f"No results for “{parsed.text}”; showing results for “{fixed}”.")
-        if not found_anywhere and not corrected and len(parsed.words) > 1 and not parsed.degraded:
-            loose = self.builder.parse(parsed.text, any_word=True).query
-            m3 = masks.mask(lease, loose)
-            if m3:
-                q, qmask = loose, m3 & region
-                notices.append("No talk matches every word; showing talks that match some of them.")
-        did_you_mean = "" if corrected else self._did_you_mean(searcher, parsed)
+        corrected = did_you_mean = ""
+        try:
+            qmask = masks.mask(lease, q, region, budget)
+            # "no results at all" (not just none inside the region) decides typo fixing
+            found_anywhere = bool(qmask) or (region != facets.all_docs and bool(masks.mask(lease, q, None, budget)))
+        except OutOfTime:
+            qmask, found_anywhere = 0, True
+            notices.append(_out_of_time(limit, "before any match was found; try fewer or longer words"))
+        try:
+            if not found_anywhere and parsed.words and not isinstance(q, Every):
+                fixed = self._correct(searcher, parsed.text, budget)
+                if fixed and fixed != parsed.text:
+                    q2 = self._bounded(lease, self.builder.parse(fixed).query, budget, [])
+                    m2 = masks.mask(lease, q2, None, budget)
+                    if m2:
+                        corrected, q, qmask = fixed, q2, m2 & region
+                        notices.append(f"No results for “{parsed.text}”; showing results for “{fixed}”.")
+            if not found_anywhere and not corrected and len(parsed.words) > 1 and not parsed.degraded:
+                loose = self._bounded(lease, self.builder.parse(parsed.text, any_word=True).query, budget, [])
+                m3 = masks.mask(lease, loose, None, budget)
+                if m3:
+                    q, qmask = loose, m3 & region
+                    notices.append("No talk matches every word; showing talks that match some of them.")
+            did_you_mean = "" if corrected else self._did_you_mean(searcher, parsed, budget)
+        except OutOfTime:
+            pass  # corrections are extras: the answer so far stands
         final = qmask & facets.selection_mask(filters)
         total = final.bit_count()
         sort = sort if sort in ("relevance", "newest", "oldest") else "relevance"
-        if isinstance(q, Every) and sort == "relevance":
-            sort = "newest"  # browsing: newest first
         hits: list[Hit] = []
+        ranked = q
+        try:
+            if total:
+                ranked = masks.constant_expansions(lease, q, budget)
+        except OutOfTime:
+            total = 0  # nothing to rank by: say so rather than show a count without its talks
+            notices.append(_out_of_time(limit, "before any match was found; try fewer or longer words"))
+        if _unranked(ranked) and sort == "relevance":
+            sort = "newest"  # browsing, or only bounded wildcards (scored alike): newest first
         if total:
             kwargs = {}
             if sort != "relevance":
                 kwargs = {"sortedby": "date", "reverse": sort == "newest"}
             if region != facets.all_docs or final != qmask:
-                if _coord_scored(q):
+                if _coord_scored(ranked):
                     kwargs["filter"] = set(docnums(final))  # see _coord_scored
                 else:
                     # Score only the final docs (a `filter=` would score every match, then drop most).
-                    q = Restricted(q, lease.offsets, docnums(final))
-            results = searcher.search(q, limit=page * per_page, terms=True, **kwargs)
+                    ranked = Restricted(ranked, lease.offsets, docnums(final))
+            collector = searcher.collector(limit=page * per_page, terms=True, **kwargs)
+            try:
+                searcher.search_with_collector(ranked, _DeadlineCollector(collector, budget))
+            except OutOfTime:
+                notices.append(_out_of_time(limit, "while ranking; these are the best matches found by then "
+                                                   "(the count is exact)"))
+            results = collector.results()
             results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
             results.formatter = _Formatter()
             for r in results[(page - 1) * per_page : page * per_page]:
@@ -457,6 +558,13 @@ class SearchEngine:
             corrected=corrected, did_you_mean=did_you_mean, notices=notices, generation=gen.number,
         )
 
+    @staticmethod
+    def _bounded(lease: Lease, q, budget: Budget, notices: list[str]):
+        """q with its wildcards, prefixes and ranges bounded (bounds.py); what changed goes to notices."""
+        b = bound(q, lease.searcher.reader(), budget)
+        notices.extend(n for n in b.notices if n not in notices)
+        return b.query
+
     def _clean_filters(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for f, values in filters.items():
@@ -465,6 +573,8 @@ class SearchEngine:
             vals = []
             for v in values:
                 v = v.strip()
+                if f == "year" and v:
+                    whole_number("year", v, 1, 9999)  # "²" or 4,300 digits: QueryError, never a crash
                 if f == "company":
                     v = self.builder.resolve_company(v)
                 elif f == "topic":
@@ -493,16 +603,17 @@ class SearchEngine:
     # -- typos ----------------------------------------------------------------------
     def _suggest(self, searcher, word: str) -> str:
         w = word.lower()
-        if len(w) < 4 or w in STOP_WORDS or searcher.doc_frequency("spell", w):
-            return w  # too short to correct, never searched, or a known word
+        if len(w) < 4 or len(w) > MAX_SUGGEST_CHARS or w in STOP_WORDS or searcher.doc_frequency("spell", w):
+            return w  # too short or too long to correct (no word is 256 letters), never searched, or known
         maxdist = 1 if len(w) < 7 else 2
         found = searcher.suggest("spell", w, limit=1, maxdist=maxdist, prefix=1)
         return found[0] if found else w
 
-    def _correct(self, searcher, text: str) -> str:
+    def _correct(self, searcher, text: str, budget: Budget = UNLIMITED) -> str:
         words = text.split()
         out = []
         for w in words:
+            budget.check()
             if ":" in w or w.upper() in ("AND", "OR", "NOT") or not w.strip("\"'()").isalpha():
                 out.append(w)
                 continue
@@ -510,10 +621,10 @@ class SearchEngine:
             out.append(w.replace(core, self._suggest(searcher, core)))
         return " ".join(out)
 
-    def _did_you_mean(self, searcher, parsed) -> str:
+    def _did_you_mean(self, searcher, parsed, budget: Budget = UNLIMITED) -> str:
         if not parsed.words:
             return ""
-        fixed = self._correct(searcher, parsed.text)
+        fixed = self._correct(searcher, parsed.text, budget)
         return fixed if fixed.lower() != parsed.text.lower() else ""
 
     # -- single entries ---------------------------------------------------------------

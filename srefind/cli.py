@@ -245,11 +245,28 @@ def _engine(data_dir: str | None):
         raise DataDirError(explain(paths, exc)) from None
 
 
+class WholeNumber(click.ParamType):
+    """A whole number in ASCII digits within [lo, hi] (click's int() takes "٣"; "²" is no number)."""
+
+    name = "integer"
+
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+
+    def convert(self, value, param, ctx) -> int:
+        """A QueryError (a usage error, exit 2) reaches Group.invoke: one line, no usage dump."""
+        from srefind.index.query import whole_number
+
+        if isinstance(value, int):
+            return value
+        return whole_number(f"--{param.name}" if param else "value", str(value), self.lo, self.hi)
+
+
 @main.command()
 @click.argument("query", nargs=-1)
 @click.option("--facet", "facets", multiple=True, metavar="FIELD=VALUE", help="Filter; repeat for OR within a field.")
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--page", type=click.IntRange(1, 10_000), default=1)
+@click.option("--limit", type=WholeNumber(1, 100), default=10, show_default=True)
+@click.option("--page", type=WholeNumber(1, 10_000), default=1)
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
 @click.option("--json", "as_json", is_flag=True)
 @data_dir_option

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from srefind.errors import IndexUnavailableError, SrefindError
 from srefind.health import explain, index_fix
-from srefind.index.query import MAX_QUERY_CHARS
+from srefind.index.query import MAX_QUERY_CHARS, QueryError, whole_number
 from srefind.index.schema import FACETS
 from srefind.index.search import MAX_PER_PAGE, SearchEngine
 
@@ -59,7 +59,9 @@ def back_url(referrer: str | None, host: str) -> str:
     return "/"
 
 
-class BadRequest(Exception):
+class BadRequest(QueryError):
+    """A parameter the app cannot take: a 400 with the reason (the engine raises QueryError too)."""
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
@@ -75,10 +77,10 @@ def parse_params(args) -> dict:
         raise BadRequest(f"sort must be one of {', '.join(SORTS)}")
     out = {"q": q, "sort": sort}
     for name, default, hi in (("page", 1, MAX_PAGE), ("per_page", 10, MAX_PER_PAGE)):
-        raw = args.get(name, str(default))
-        if not raw.isdigit() or not 1 <= int(raw) <= hi:
-            raise BadRequest(f"{name} must be a whole number from 1 to {hi}")
-        out[name] = int(raw)
+        try:
+            out[name] = whole_number(name, args.get(name, str(default)), 1, hi)
+        except QueryError as exc:
+            raise BadRequest(str(exc)) from None
     filters: dict[str, list[str]] = {}
     for f in FACETS:
         values = [v for v in args.getlist(f) if v.strip()]
@@ -214,6 +216,13 @@ def create_app(data_dir: Path, *, engine: SearchEngine | None = None) -> Flask:
         if request.path.startswith("/api/"):
             return jsonify(error=exc.description), exc.code
         return render_template("error.html", status=exc.code, message=exc.description), exc.code
+
+    @app.errorhandler(QueryError)
+    def query_error(exc: QueryError):
+        """A parameter the engine refuses (a year filter that is no number): the request's fault."""
+        if request.path.startswith("/api/"):
+            return jsonify(error=str(exc)), 400
+        return render_template("error.html", status=400, message=str(exc)), 400
 
     @app.errorhandler(SrefindError)
     def srefind_error(exc: SrefindError):

@@ -89,37 +89,61 @@ def _org_like(org: str) -> bool:
     )
 
 
-class CompanyTagger:
-    def __init__(self, companies: list[Company], threshold: float = THRESHOLD) -> None:
-        self.threshold = threshold
+_LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Co|PLC)\.?$")
+_NAME_SUFFIXES = (" inc", " inc.", " ltd", " llc", " corp", " corporation", " labs", " engineering", " sre")
+
+
+class CompanyNames:
+    """The one alias resolver: every spelling of a gazetteer company to its canonical name.
+
+    Used by the tagger (names in text, affiliations) and by the query parser (`company:gcp`);
+    case-insensitive lookups fold with `str.casefold`, as the lexicon's duplicate check does.
+    """
+
+    def __init__(self, companies: list[Company]) -> None:
         self.canonical: dict[str, str] = {}  # alias (as written) -> canonical
-        self.folded: dict[str, str] = {}  # lower-cased alias -> canonical, for affiliations
-        self.weak: set[str] = set()
+        self.folded: dict[str, str] = {}  # casefolded alias -> canonical
+        self.weak: set[str] = set()  # aliases that need a cue before they count (see lexicon.py)
         for c in companies:
             for alias in (c.name, *c.aliases):
                 self.canonical[alias] = c.name
-                self.folded.setdefault(alias.lower(), c.name)
+                self.folded.setdefault(alias.casefold(), c.name)
             for alias in c.weak_aliases:
                 self.canonical.setdefault(alias, c.name)
                 self.weak.add(alias)
-                self.folded.setdefault(alias.lower(), c.name)
+                self.folded.setdefault(alias.casefold(), c.name)
+        self.names = frozenset(self.folded.values())
+
+    def lookup(self, name: str) -> str | None:
+        """The canonical name for a spelling, as written or in any case; None when unknown."""
+        return self.canonical.get(name) or self.folded.get(name.casefold())
+
+    def resolve(self, org: str) -> str:
+        """Canonical name for an organisation as written (legal and team suffixes ignored); an
+        unknown one passes through tidied."""
+        org = _LEGAL_SUFFIX.sub("", org.strip(" .,;:'\"’"))
+        known = self.lookup(org)
+        if known:
+            return known
+        low = org.casefold()
+        for suffix in _NAME_SUFFIXES:
+            if low.endswith(suffix) and low[: -len(suffix)] in self.folded:
+                return self.folded[low[: -len(suffix)]]
+        return org
+
+
+class CompanyTagger:
+    def __init__(self, companies: list[Company], threshold: float = THRESHOLD) -> None:
+        self.threshold = threshold
+        self.names = CompanyNames(companies)
+        self.canonical, self.folded, self.weak = self.names.canonical, self.names.folded, self.names.weak
         names = sorted(self.canonical, key=len, reverse=True)
         self.pattern = re.compile(
             r"(?<![\w@/.-])(" + "|".join(re.escape(n) for n in names) + r")(?![\w-]|\.[a-z])"
         )
 
     def resolve(self, org: str) -> str:
-        """Canonical name for an organisation as written; unknown ones pass through tidied."""
-        org = re.sub(r",?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Co|PLC)\.?$", "", org.strip(" .,;:'\"’"))
-        if org in self.canonical:
-            return self.canonical[org]
-        low = org.lower()
-        if low in self.folded:
-            return self.folded[low]
-        for suffix in (" inc", " inc.", " ltd", " llc", " corp", " corporation", " labs", " engineering", " sre"):
-            if low.endswith(suffix) and low[: -len(suffix)] in self.folded:
-                return self.folded[low[: -len(suffix)]]
-        return org
+        return self.names.resolve(org)
 
     def affiliations(self, text: str) -> list[Affiliation]:  # noqa: C901 - one loop over four patterns
         """Speaker affiliations written as "Name (Company)", "Name from Company", "Name, Company", "Name @Company".
@@ -139,7 +163,7 @@ class CompanyTagger:
                 if any(w in NOT_NAME_WORDS for w in name.split()):
                     continue  # a title-case phrase, not a person
                 resolved = self.resolve(org)
-                if resolved not in self.folded.values():
+                if resolved not in self.names.names:
                     # Unknown organisation: only the tight "Name (Org)" form, and an org that looks like one.
                     if pat is not AFFILIATION_PATTERNS[0] or len(org.split()) > 4 or not _org_like(org) or title_case:
                         continue

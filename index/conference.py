@@ -76,6 +76,18 @@ def _name(year: int | None, region: str) -> str:
     return f"SREcon{year % 100:02d} {region}" if region else ""
 
 
+def normalize_conference(value: str) -> str:
+    """One conference as a person types it ("srecon18 americas", "SREcon Europe 2017") in the
+    canonical spelling the tagger gives entries; a value it cannot read comes back as given."""
+    for pat_i, pat in enumerate(TEXT_PATTERNS):
+        m = pat.fullmatch(value.strip())
+        if m:
+            two, word = (m.group(1), m.group(2)) if pat_i == 0 else (m.group(2), m.group(1))
+            year = _year(two)
+            return _name(year, _region(word, year)) or value
+    return value
+
+
 def guess_conference(url: str, title: str, text: str, hint: str = "") -> ConferenceGuess:
     """Vote over every SREcon mention; the URL and the organiser's field outrank the text."""
     votes: Counter[tuple[int | None, str]] = Counter()

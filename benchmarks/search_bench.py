@@ -72,10 +72,11 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 SEED = 20240611
 BATCH_PAGES = 500  # pages per commit, as a crawl writes them
@@ -297,7 +298,7 @@ class CorpusGenerator:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         rng = random.Random(seed + 1)  # pools do not depend on corpus size
-        names = [f"{f} {l}" for f in FIRST_NAMES for l in LAST_NAMES]
+        names = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
         rng.shuffle(names)
         self.speakers = Zipf(names[:20000], s=0.75)
         companies = [f"{s} {x}".strip() for s in COMPANY_STEMS for x in COMPANY_SUFFIXES]
@@ -1022,7 +1023,10 @@ def run_worker(kind: str, data: Path, args: argparse.Namespace) -> dict:
 
 def bench_size(size: int, args: argparse.Namespace, root: Path) -> dict:
     data = root / str(size)
-    say = (lambda m: print(m, file=sys.stderr, flush=True))
+
+    def say(m: str) -> None:
+        print(m, file=sys.stderr, flush=True)
+
     wanted = {"size": size, "seed": args.seed, "queries": args.queries}
     manifest_path = data / "manifest.json"
     reuse = args.reuse and manifest_path.exists() and all(

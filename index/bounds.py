@@ -13,9 +13,10 @@ what was narrowed or left out, in words a user can act on.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Iterable
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.query import Every, Query
@@ -27,6 +28,7 @@ from .budget import Budget
 MAX_TERMS_PER_LEAF = 16  # words one wildcard, prefix or range stands for, in one field
 MAX_SCANNED_PER_LEAF = 256  # lexicon words looked at to find them (a pattern may match few)
 MAX_TERMS_PER_QUERY = 64  # words all of a query's wildcards, prefixes and ranges stand for
+MEMO_MAX = 4096  # leaf expansions kept per index generation (then the memo starts over)
 BUDGET_CHECK_EVERY = 32  # lexicon words between two looks at the clock
 
 
@@ -40,7 +42,7 @@ class Expansion(WrappingQuery):
         self.typed = typed
         self.boost = 1.0  # Whoosh's normalize() reads and sets every subquery's boost
 
-    def _rewrap(self, child: Query) -> Query:
+    def _rewrap(self, child: Query) -> Expansion:
         return self.__class__(child, self.typed)
 
 
@@ -80,9 +82,13 @@ def _multi_word(q: Query) -> bool:
 class Bounder:
     """Bounds one query against one reader (a search's own lease: not shared between threads)."""
 
-    def __init__(self, reader, budget: Budget) -> None:
+    def __init__(self, reader, budget: Budget, memo: dict | None = None) -> None:
         self.reader = reader
         self.budget = budget
+        # (field, leaf, cap) -> its words, kept per index generation: a search bounds up to three
+        # variants of its query (as typed, typo-corrected, any word) sharing their leaves, and
+        # hostile traffic repeats a few patterns (`a*`, `{a TO z}`) in endless mixes.
+        self.memo: dict = {} if memo is None else memo
         self.left = MAX_TERMS_PER_QUERY
         self.out = Bounded(wq.NullQuery)
         self._kinds: dict[str, list[str]] = {}  # kind -> leaves as typed, for notices
@@ -106,7 +112,7 @@ class Bounder:
             return q
         return q.apply(self._rewrite)
 
-    def _leaf(self, leaf: Query) -> Query:
+    def _leaf(self, leaf: Any) -> Query:  # a MultiTerm (Prefix, Wildcard, Regex, TermRange...): loosely typed in whoosh
         fieldname, shown = leaf.fieldname, typed(leaf)
         self._seen.setdefault(shown, set()).add(fieldname)
         if fieldname not in self.reader.schema:
@@ -117,7 +123,16 @@ class Bounder:
         if self.left <= 0:
             self._note("over_cap", shown)
             return wq.NullQuery
-        words, more = self._words(leaf, min(MAX_TERMS_PER_LEAF, self.left))
+        cap = min(MAX_TERMS_PER_LEAF, self.left)
+        key = (fieldname, repr(leaf), cap)
+        found = self.memo.get(key)
+        if found is None:
+            found = self._words(leaf, cap)
+            if not self.budget.spent:  # a scan cut short by the time limit is not the leaf's answer
+                if len(self.memo) >= MEMO_MAX:
+                    self.memo.clear()  # bounded; dict operations are atomic between search threads
+                self.memo[key] = found
+        words, more = found
         self.left -= len(words)
         self.out.expanded[(fieldname, shown)] = len(words)
         if more:
@@ -137,7 +152,7 @@ class Bounder:
             return leaf._find_prefix(leaf.text)
         return None
 
-    def _words(self, leaf: Query, cap: int) -> tuple[list[bytes], bool]:
+    def _words(self, leaf: Any, cap: int) -> tuple[list[bytes], bool]:
         """Up to `cap` of the leaf's words in lexicon order, and whether it has more (or more
         might have been found past the scan limit or the time budget)."""
         prefix = self._prefix(leaf)
@@ -192,7 +207,8 @@ class Bounder:
         return notices
 
 
-def bound(q: Query, reader, budget: Budget) -> Bounded:
+def bound(q: Query, reader, budget: Budget, memo: dict | None = None) -> Bounded:
     """`q` with each wildcard, prefix and range leaf replaced by an OR of at most a capped number of
-    its words, and leaves that cannot be bounded (no literal prefix) left out."""
-    return Bounder(reader, budget).bound(q)
+    its words, and leaves that cannot be bounded (no literal prefix) left out. `memo`: shared by the
+    bounding of several queries against the same reader."""
+    return Bounder(reader, budget, memo).bound(q)

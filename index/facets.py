@@ -95,13 +95,20 @@ class FacetIndex:
         reader = searcher.reader()
         self.size = reader.doc_count_all()
         live: list[int] = []
+        dates: dict[int, str] = {}
         per_value: dict[str, dict[str, list[int]]] = {f: {} for f in FACETS}
         for docnum, stored in reader.iter_docs():
             live.append(docnum)
+            dates[docnum] = stored.get("date", "")
             for f in FACETS:
                 for v in facet_values(stored, f):
                     per_value[f].setdefault(v, []).append(docnum)
         self.all_docs = bitset(live, self.size)
+        # Live docs by date, oldest first, ties by document number: browsing pages through this
+        # instead of sorting every doc on each search (0.4 s at 100k talks). `newest` is its exact
+        # reverse, which is the order Whoosh's sortedby="date", reverse=True gives.
+        self.oldest = sorted(live, key=dates.__getitem__)
+        self.newest = self.oldest[::-1]
         self.values: dict[str, dict[str, int]] = {}  # dense facets: value -> bitset
         self.sparse: dict[str, dict[str, array]] = {}  # sparse facets: value -> docnums
         self.doc_values: dict[str, list[tuple[str, ...]]] = {}  # sparse facets: docnum -> values

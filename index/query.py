@@ -44,7 +44,7 @@ def whole_number(name: str, raw: str, lo: int, hi: int) -> int:
 def _show(raw: str, width: int = 24) -> str:
     """A parameter value quoted for an error message: printable, long ones cut."""
     text = ascii(raw[:width])[1:-1]
-    return f"'{text}'" + ("... ({:,} characters)".format(len(raw)) if len(raw) > width else "")
+    return f"'{text}'" + (f"... ({len(raw):,} characters)" if len(raw) > width else "")
 
 
 @dataclass

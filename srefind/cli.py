@@ -409,8 +409,9 @@ def reindex(as_json, data_dir) -> None:
     from .pipeline import reindex as run_reindex
 
     path = existing_data_dir(data_dir)
-    from .config import DataPaths
     from srefind.crawler.state import CrawlState
+
+    from .config import DataPaths
 
     total = None
     if DataPaths(path).state.exists():
@@ -492,7 +493,8 @@ def serve(host, port, workers, threads, data_dir) -> None:
 
 
 def _serve(data_dir: Path, host: str, port: int, *, workers: int = 1, threads: int = 4) -> None:
-    from srefind.web.serve import app_factory, bind, serve as run_server
+    from srefind.web.serve import app_factory, bind
+    from srefind.web.serve import serve as run_server
 
     try:
         sock = bind(host, port)

@@ -14,9 +14,7 @@ import re
 from collections import Counter
 
 import pytest
-import synthetic
 from markupsafe import escape
-from conftest import run_cli
 from whoosh import query as wq
 
 from srefind.index.bounds import MAX_TERMS_PER_LEAF, MAX_TERMS_PER_QUERY, bound, needs_bounding
@@ -25,6 +23,9 @@ from srefind.index.query import SEARCH_FIELDS
 from srefind.index.search import SearchEngine
 from srefind.index.store import apply_changes
 from srefind.web.app import create_app
+
+import synthetic
+from conftest import run_cli
 
 # 40 made-up words starting with "a" and 40 more past it, so that "a*" and "{a TO z}" match
 # more words of the title and summary than a leaf may stand for.

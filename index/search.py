@@ -35,6 +35,7 @@ from whoosh.reading import TermNotFound
 
 from .bounds import Expansion, bound
 from .budget import UNLIMITED, Budget, OutOfTime
+from .compat import posting_blocks
 from .facets import BitsCache, FacetIndex, FacetValue, bitset, docnums
 from .lexicon import load_companies, load_synonyms, load_topics
 from .query import QueryBuilder, whole_number
@@ -45,7 +46,7 @@ MAX_PER_PAGE = 100
 SNIPPET_CHARS = 280
 TERM_BITS_CACHE = 4096  # per-term posting bitsets kept per generation (~12.5 KB each at 100k)
 TIME_BUDGET_PER_DOC = 8e-6  # CPU seconds of matching and ranking per search, per indexed talk (budget.py)
-TIME_BUDGET_MIN, TIME_BUDGET_MAX = 0.15, 0.8  # so 0.15 s up to ~19k talks, 0.8 s from 100k
+TIME_BUDGET_MIN, TIME_BUDGET_MAX = 0.12, 0.65  # so 0.12 s up to 15k talks, 0.65 s from ~81k (+ facet counts: <1 s at 100k)
 
 
 def time_budget(docs: int) -> float:
@@ -314,9 +315,10 @@ class QueryMasks:
                 m = sub.reader().postings(fieldname, text)
             except TermNotFound:
                 continue
-            for d in m.all_ids():
-                d += off
-                buf[d >> 3] |= 1 << (d & 7)
+            for block in posting_blocks(m):
+                for d in block:
+                    d += off
+                    buf[d >> 3] |= 1 << (d & 7)
         return int.from_bytes(buf, "little") & self.facets.all_docs  # live docs only
 
     def _bits(self, lease: Lease, q, within: int, budget: Budget) -> int:

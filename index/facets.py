@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain
 
-from .schema import FACETS
+from srefind.models import FACETS
 
 DENSE_MAX_VALUES = 512  # above this, a facet is counted per matched doc instead of per value
 VALUE_BITS_CACHE = 256  # sparse values' bitsets kept for filters

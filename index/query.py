@@ -18,6 +18,8 @@ from whoosh.query import Every, Query
 
 from srefind.errors import SrefindError
 
+from .companies import CompanyNames
+from .conference import normalize_conference
 from .lexicon import Company, Topic
 
 MAX_QUERY_CHARS = 256
@@ -72,10 +74,7 @@ def clean_query(raw: str) -> tuple[str, list[str]]:
 class QueryBuilder:
     def __init__(self, schema, companies: list[Company], topics: list[Topic], synonyms: list[tuple[str, ...]]) -> None:
         self.schema = schema
-        self.company_alias: dict[str, str] = {}
-        for c in companies:
-            for a in (c.name, *c.aliases, *c.weak_aliases):
-                self.company_alias.setdefault(a.lower(), c.name)
+        self.company_names = CompanyNames(companies)  # the tagger's resolver: one alias table
         self.topic_alias: dict[str, str] = {}
         for t in topics:
             self.topic_alias[t.id] = t.id
@@ -100,7 +99,7 @@ class QueryBuilder:
 
     # -- rewriting ------------------------------------------------------------------
     def resolve_company(self, value: str) -> str:
-        return self.company_alias.get(value.lower(), value)
+        return self.company_names.lookup(value) or value
 
     def resolve_topic(self, value: str) -> str:
         v = value.lower().strip()
@@ -126,19 +125,10 @@ class QueryBuilder:
         if name == "speaker":
             return f'speakers:"{bare}"'
         if name == "conference":
-            return f"conference:{literal(self._conference(bare))}"
+            return f"conference:{literal(normalize_conference(bare))}"
         if name == "title":
             return f'title:"{bare}"' if " " in bare else f"title:{bare}"
         return f"{name}:{literal(bare)}"
-
-    @staticmethod
-    def _conference(value: str) -> str:
-        m = re.match(r"srecon\s*(\d\d)\s*(.*)", value, re.I)
-        if not m:
-            return value
-        region = m.group(2).strip()
-        fixed = {"americas": "Americas", "emea": "EMEA", "europe": "Europe", "apac": "APAC", "asia": "Asia"}
-        return f"SREcon{m.group(1)} {fixed.get(region.lower(), region)}".strip()
 
     def _expand(self, segment: str) -> str:
         if not self.synonym_re:

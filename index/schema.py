@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
 
+from srefind.models import FACETS
+
 from .fields import StemmedText, Vocabulary
 
-FACETS = ("company", "topic", "conference", "year", "speaker", "site")
+__all__ = ["FACETS", "TEXT_FIELDS", "build_schema"]
 TEXT_FIELDS = {"title": 3.0, "speakers": 2.0, "tags": 1.5, "summary": 1.0, "context": 0.3}
 
 

@@ -33,6 +33,8 @@ from whoosh.query import Every
 from whoosh.query.wrappers import WrappingQuery
 from whoosh.reading import TermNotFound
 
+from srefind.models import FACETS, SORTS
+
 from .bounds import Expansion, bound
 from .budget import UNLIMITED, Budget, OutOfTime
 from .compat import posting_blocks
@@ -40,7 +42,6 @@ from .facets import BitsCache, FacetIndex, FacetValue, bitset, docnums
 from .lexicon import load_companies, load_synonyms, load_topics
 from .query import QueryBuilder, whole_number
 from .readers import Generation, Lease, ReaderPool
-from .schema import FACETS
 
 MAX_PER_PAGE = 100
 SNIPPET_CHARS = 280
@@ -542,7 +543,7 @@ class SearchEngine:
             pass  # corrections are extras: the answer so far stands
         final = qmask & facets.selection_mask(filters)
         total = final.bit_count()
-        sort = sort if sort in ("relevance", "newest", "oldest") else "relevance"
+        sort = sort if sort in SORTS else "relevance"
         hits: list[Hit] = []
         ranked = q
         try:

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from .config import existing_data_dir, load_config, resolve_data_dir
 from .errors import DataDirError, SrefindError
+from .models import FACETS, SORTS
 from .terminal import SafeConsole, printable
 
 # markup=False: titles, speakers and snippets are crawled text, and "[/]" in one must print as itself;
@@ -219,8 +220,6 @@ def recrawl(config, data_dir, delay, full, max_duration, as_json) -> None:
 
 
 def _parse_facets(pairs: tuple[str, ...]) -> dict[str, list[str]]:
-    from srefind.index.schema import FACETS
-
     filters: dict[str, list[str]] = {}
     for pair in pairs:
         field, sep, value = pair.partition("=")
@@ -267,7 +266,7 @@ class WholeNumber(click.ParamType):
 @click.option("--facet", "facets", multiple=True, metavar="FIELD=VALUE", help="Filter; repeat for OR within a field.")
 @click.option("--limit", type=WholeNumber(1, 100), default=10, show_default=True)
 @click.option("--page", type=WholeNumber(1, 10_000), default=1)
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance")
 @click.option("--json", "as_json", is_flag=True)
 @data_dir_option
 def search(query, facets, limit, page, sort, as_json, data_dir) -> None:
@@ -295,7 +294,7 @@ def search(query, facets, limit, page, sort, as_json, data_dir) -> None:
 
 
 @main.command()
-@click.argument("field", type=click.Choice(["company", "topic", "conference", "year", "speaker", "site"]))
+@click.argument("field", type=click.Choice(FACETS))
 @click.option("--json", "as_json", is_flag=True)
 @data_dir_option
 def facets(field, as_json, data_dir) -> None:

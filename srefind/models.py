@@ -9,6 +9,10 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The search vocabulary every stage and front end names (no whoosh here: the CLI imports this at start).
+FACETS = ("company", "topic", "conference", "year", "speaker", "site")  # facet names, in display order
+SORTS = ("relevance", "newest", "oldest")  # result orders
+
 
 @dataclass
 class Block:

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from whoosh import query as wq
 
-from srefind.index.schema import FACETS
 from srefind.index.search import SearchEngine
 from srefind.index.store import apply_changes, open_index
+from srefind.models import FACETS
 
 import synthetic
 

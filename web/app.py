@@ -16,12 +16,11 @@ from werkzeug.exceptions import HTTPException
 from srefind.errors import IndexUnavailableError, SrefindError
 from srefind.health import explain, index_fix
 from srefind.index.query import MAX_QUERY_CHARS, QueryError, whole_number
-from srefind.index.schema import FACETS
 from srefind.index.search import MAX_PER_PAGE, SearchEngine
+from srefind.models import FACETS, SORTS
 
 from .metrics import Metrics
 
-SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE = 1000
 MAX_FILTER_VALUES = 20
 FACET_LABELS = {"company": "Company", "topic": "Topic", "conference": "Conference", "year": "Year",

@@ -101,7 +101,7 @@ def build_synthetic(data: Path, size: int, seed: int) -> int:
     batches through the crawl's own write path (then the merges a crawl waits for)."""
     import search_bench
 
-    from srefind.index.store import apply_changes, finish_merges
+    from srefind.index.search import apply_changes, finish_merges
 
     search_bench.prepare(data, size, seed, 200)
     entries = 0

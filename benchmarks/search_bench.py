@@ -3,10 +3,10 @@
 
 What is compared, for each corpus size (default 10,000 and 100,000 talk entries):
 
-  srefind       srefind.index.store.apply_changes() to build the index the way a crawl does
+  srefind       srefind.index.search.store.apply_changes() to build the index the way a crawl does
                 (pages in batches, one commit per batch; merges run in a background process
                 and the build time includes waiting for the last one, as a crawl does before
-                it ends), then srefind.index.search.SearchEngine
+                it ends), then srefind.index.search.engine.SearchEngine
                 answering each query with three facet filters, ten highlighted snippets and
                 disjunctive facet counts for every facet (company, topic, conference, year,
                 speaker, site): exactly what the web UI and `srefind search` ask for.
@@ -652,7 +652,7 @@ def serve(run: Runner, queries: list[BenchQuery], open_seconds: float, rss_befor
 # --------------------------------------------------------------------------------------------
 
 def build_srefind(data: Path, batch_pages: int) -> dict:
-    from srefind.index.store import apply_changes, finish_merges, open_index
+    from srefind.index.search import apply_changes, finish_merges, open_index
 
     index_dir = data / "whoosh"
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -673,8 +673,8 @@ def build_srefind(data: Path, batch_pages: int) -> dict:
 
 def build_whoosh(data: Path, batch_pages: int) -> dict:
     """Baseline: the same documents and schema through Whoosh's own SegmentWriter and merge policy
-    (what srefind did before index/bulkwrite.py and index/merges.py). Build only, not served."""
-    from srefind.index.store import _document, open_index
+    (what srefind did before index/search/bulkwrite.py and index/search/merges.py). Build only, not served."""
+    from srefind.index.search.store import _document, open_index
 
     index_dir = data / "whoosh-stock"
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -960,7 +960,7 @@ def serve_hostile(data: Path) -> dict:
         try:
             resp = engine.search(q, filters if i % 3 == 2 else {}, page=1, per_page=PER_PAGE)
             outcome = f"{resp.total} hits" + (f"; {len(resp.notices)} notices" if resp.notices else "")
-        except ValueError as exc:  # srefind.index.query.QueryError: the web answers 400
+        except ValueError as exc:  # srefind.index.search.query.QueryError: the web answers 400
             rejected += 1
             outcome = f"rejected: {exc}"
         except Exception as exc:  # noqa: BLE001 - every other failure is what the pass looks for

@@ -20,8 +20,7 @@ import time
 from pathlib import Path
 
 from srefind.crawler.extract import decode_html, extract
-from srefind.index.tagger import Tagger
-from srefind.index.text import sentences, words
+from srefind.index.tagging import Tagger, sentences, words
 from srefind.sites import demo_root
 
 

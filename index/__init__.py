@@ -1,1 +1,2 @@
-"""Analysis at index time (the NLTK tagging pipeline) and the Whoosh index."""
+"""Analysis at index time and the index: `tagging` (the NLTK pipeline: Page -> talk entries) and
+`search` (the Whoosh index and the search engine). Each subpackage's __init__ is its public API."""

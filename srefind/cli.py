@@ -254,7 +254,7 @@ class WholeNumber(click.ParamType):
 
     def convert(self, value, param, ctx) -> int:
         """A QueryError (a usage error, exit 2) reaches Group.invoke: one line, no usage dump."""
-        from srefind.index.query import whole_number
+        from srefind.index.search import whole_number
 
         if isinstance(value, int):
             return value
@@ -543,7 +543,7 @@ def demo(host, port, data_dir, no_serve) -> None:
 def tag(source, as_json, config, data_dir) -> None:
     """Show what the tagging pipeline finds in one page (a file or a URL), with the evidence for each tag."""
     from srefind.crawler.extract import decode_html, extract
-    from srefind.index.tagger import Tagger
+    from srefind.index.tagging import Tagger
 
     from .config import DataPaths
 

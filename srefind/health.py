@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 
 from srefind.crawler.state import CrawlState, StateSummary
-from srefind.index.readers import IndexHealth, check_index
+from srefind.index.search import IndexHealth, check_index
 
 from .config import DataPaths
 from .errors import IndexUnavailableError, StoreEmptyError

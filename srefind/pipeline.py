@@ -17,11 +17,8 @@ from srefind import __version__
 from srefind.crawler.engine import MAX_ORIGIN_DELAY, MAX_RETRY_AFTER, Crawler, CrawlStats, PageOutcome
 from srefind.crawler.extract import decode_html, extract
 from srefind.crawler.state import CrawlState, EntryDiff
-from srefind.index.lexicon import tagging_files_digest
-from srefind.index.readers import check_index
-from srefind.index.rebuild import rebuild
-from srefind.index.store import apply_changes, finish_merges, index_exists
-from srefind.index.tagger import Tagger
+from srefind.index.search import apply_changes, check_index, finish_merges, index_exists, rebuild
+from srefind.index.tagging import Tagger, tagging_files_digest
 
 from .config import CrawlConfig, DataPaths
 from .errors import DataDirError, SrefindError
@@ -33,9 +30,9 @@ from .models import Page
 # to any of them (or to the data files they read) changes the fingerprint stored with each page's
 # entries, and the next run analyses the stored pages again.
 ANALYSIS_MODULES = (
-    "srefind.models", "srefind.crawler.extract", "srefind.index.tagger", "srefind.index.segment",
-    "srefind.index.companies", "srefind.index.topics", "srefind.index.conference", "srefind.index.text",
-    "srefind.index.lexicon",
+    "srefind.models", "srefind.crawler.extract", "srefind.index.tagging.pipeline",
+    "srefind.index.tagging.segmentation", "srefind.index.tagging.companies", "srefind.index.tagging.topics",
+    "srefind.index.tagging.conference", "srefind.index.tagging.text", "srefind.index.tagging.lexicon",
 )
 
 log = logging.getLogger("srefind.pipeline")

@@ -53,7 +53,7 @@ if _REASON:
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from srefind.index.store import apply_changes  # noqa: E402
+from srefind.index.search import apply_changes  # noqa: E402
 from srefind.web.app import create_app  # noqa: E402
 
 # --- serving and driving --------------------------------------------------------------------------

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from srefind.index.search import SearchEngine
-from srefind.index.store import apply_changes
+from srefind.index.search import SearchEngine, apply_changes
 
 import synthetic
 
@@ -33,9 +32,9 @@ WRITER = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, sys.argv[3])
     import synthetic
-    from srefind.index import merges
-    from srefind.index.readers import latest_generation
-    from srefind.index.store import apply_changes, open_index
+    from srefind.index.search import merges
+    from srefind.index.search import latest_generation
+    from srefind.index.search import apply_changes, open_index
 
     index, snaps, commits = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[4])
 
@@ -185,7 +184,7 @@ def test_a_search_in_flight_keeps_its_reader_while_commits_land(base_index, tmp_
             subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
                 import sys; sys.path.insert(0, {str(TESTS)!r})
                 from pathlib import Path; import synthetic
-                from srefind.index.store import apply_changes, finish_merges
+                from srefind.index.search import apply_changes, finish_merges
                 apply_changes(Path({str(base_index)!r}), synthetic.pages(30, seed=3, start={i * 30}, revision={i + 1}))
                 finish_merges(Path({str(base_index)!r}))
             """)], check=True)

@@ -56,7 +56,7 @@ def test_healthz_is_200_only_when_the_index_serves_talks(site, tmp_path):
 
 
 def test_healthz_says_empty_for_an_index_without_talks(tmp_path):
-    from srefind.index.store import apply_changes
+    from srefind.index.search import apply_changes
 
     apply_changes(tmp_path / "index", [])
     code, body = healthz(tmp_path)

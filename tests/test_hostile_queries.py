@@ -1,7 +1,7 @@
 """Hostile queries and parameters: bounded wildcards and ranges, 400s for numbers that are no
 numbers, and a seeded fuzzer through the real Flask app on a real index built by apply_changes.
 
-What the engine promises (index/bounds.py): a wildcard, prefix or range stands for at most
+What the engine promises (index/search/bounds.py): a wildcard, prefix or range stands for at most
 MAX_TERMS_PER_LEAF words of each field, the first ones alphabetically, and a query for at most
 MAX_TERMS_PER_QUERY; a pattern with no literal prefix (`*a*`, `?`, `*`, `title:*`) is left out;
 each of these is said in a notice. The oracles below read the index with Whoosh directly.
@@ -17,11 +17,10 @@ import pytest
 from markupsafe import escape
 from whoosh import query as wq
 
-from srefind.index.bounds import MAX_TERMS_PER_LEAF, MAX_TERMS_PER_QUERY, bound, needs_bounding
-from srefind.index.budget import Budget
-from srefind.index.query import SEARCH_FIELDS
-from srefind.index.search import SearchEngine
-from srefind.index.store import apply_changes
+from srefind.index.search import SearchEngine, apply_changes
+from srefind.index.search.bounds import MAX_TERMS_PER_LEAF, MAX_TERMS_PER_QUERY, bound, needs_bounding
+from srefind.index.search.budget import Budget
+from srefind.index.search.query import SEARCH_FIELDS
 from srefind.web.app import create_app
 
 import synthetic

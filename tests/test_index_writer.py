@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from whoosh.writing import SegmentWriter
 
-from srefind.index import merges
-from srefind.index.bulkwrite import BulkWriter
-from srefind.index.fields import StemmedText, analyzer, stemmed_positions
-from srefind.index.search import SearchEngine
-from srefind.index.store import _document, apply_changes, finish_merges, open_index
+from srefind.index.search import SearchEngine, merges
+from srefind.index.search.bulkwrite import BulkWriter
+from srefind.index.search.fields import StemmedText, analyzer, stemmed_positions
+from srefind.index.search.store import _document, apply_changes, finish_merges, open_index
 
 WORDS = ("tracing latency kubernetes capacity postmortem outage budget canary rollout pager alert "
          "incident database replica shard cache queue kafka service mesh sidecar deploy pipeline "

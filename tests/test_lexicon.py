@@ -1,4 +1,4 @@
-"""Specification of the lexicon data files and their loader (srefind.index.lexicon)."""
+"""Specification of the lexicon data files and their loader (srefind.index.tagging.lexicon)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from srefind.index.lexicon import (
+from srefind.index.tagging.lexicon import (
     Company,
     LexiconError,
     Topic,

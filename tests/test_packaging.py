@@ -19,7 +19,7 @@ def test_wheel_holds_only_the_srefind_namespace(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"srefind", next(t for t in tops if t.endswith(".dist-info"))}
-    for module in ("srefind/crawler/engine.py", "srefind/index/tagger.py", "srefind/web/app.py",
+    for module in ("srefind/crawler/engine.py", "srefind/index/tagging/pipeline.py", "srefind/web/app.py",
                    "srefind/web/templates/search.html", "srefind/data/companies.tsv", "srefind/data/topics.toml",
                    "srefind/demo_site/blog/index.html", "srefind/demo_site/program/robots.txt"):
         assert module in names, module
@@ -29,7 +29,7 @@ def test_wheel_holds_only_the_srefind_namespace(tmp_path):
 
 def test_stages_import_under_the_srefind_namespace():
     import srefind.crawler.engine
-    import srefind.index.search
+    import srefind.index.search.engine
     import srefind.web.app  # noqa: F401
 
 

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from srefind.errors import IndexLockedError
-from srefind.index.search import SearchEngine
-from srefind.index.store import apply_changes
+from srefind.index.search import SearchEngine, apply_changes
 
 ENTRIES = [
     ("Distributed tracing at scale", ["Google"], ["tracing", "observability"], "SREcon18 Americas", 2018,
@@ -203,7 +202,7 @@ def test_a_second_writer_waits_then_reports_the_lock(tmp_path):
     apply_changes(path, pages())
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
-        from srefind.index.store import open_index
+        from srefind.index.search import open_index
         w = open_index(__import__("pathlib").Path({str(path)!r})).writer()
         print("locked", flush=True)
         time.sleep(30)
@@ -223,8 +222,8 @@ def test_a_second_writer_waits_then_reports_the_lock(tmp_path):
 WRITER = """
 import sys, time
 from pathlib import Path
-from srefind.index.merges import ConcurrentWriter
-from srefind.index.store import apply_changes
+from srefind.index.search.merges import ConcurrentWriter
+from srefind.index.search import apply_changes
 _commit = ConcurrentWriter.commit
 def announced_commit(self, *a, **k):
     print("committing", flush=True)

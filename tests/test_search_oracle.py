@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 from whoosh import query as wq
 
-from srefind.index.search import SearchEngine
-from srefind.index.store import apply_changes, open_index
+from srefind.index.search import SearchEngine, apply_changes, open_index
 from srefind.models import FACETS
 
 import synthetic

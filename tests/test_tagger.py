@@ -7,8 +7,7 @@ import json
 import pytest
 
 from srefind.crawler.extract import extract
-from srefind.index.conference import guess_conference
-from srefind.index.tagger import Tagger
+from srefind.index.tagging import Tagger, guess_conference
 
 from conftest import run_cli
 

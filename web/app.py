@@ -15,8 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from srefind.errors import IndexUnavailableError, SrefindError
 from srefind.health import explain, index_fix
-from srefind.index.query import MAX_QUERY_CHARS, QueryError, whole_number
-from srefind.index.search import MAX_PER_PAGE, SearchEngine
+from srefind.index.search import MAX_PER_PAGE, MAX_QUERY_CHARS, QueryError, SearchEngine, whole_number
 from srefind.models import FACETS, SORTS
 
 from .metrics import Metrics

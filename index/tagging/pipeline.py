@@ -17,7 +17,7 @@ from srefind.models import Page, TalkEntry, entry_id
 from .companies import CompanyTagger
 from .conference import ConferenceGuess, guess_conference
 from .lexicon import load_companies, load_topics
-from .segment import Section, segment
+from .segmentation import Section, segment
 from .text import sentences, words
 
 MIN_WORDS = 12

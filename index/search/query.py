@@ -18,9 +18,9 @@ from whoosh.query import Every, Query
 
 from srefind.errors import SrefindError
 
-from .companies import CompanyNames
-from .conference import normalize_conference
-from .lexicon import Company, Topic
+from ..tagging.companies import CompanyNames
+from ..tagging.conference import normalize_conference
+from ..tagging.lexicon import Company, Topic
 
 MAX_QUERY_CHARS = 256
 MAX_NUMBER_DIGITS = 9  # more digits than any page, size or year can need; int() of 4,300 digits costs CPU

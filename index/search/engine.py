@@ -35,11 +35,11 @@ from whoosh.reading import TermNotFound
 
 from srefind.models import FACETS, SORTS
 
+from ..tagging.lexicon import load_companies, load_synonyms, load_topics
 from .bounds import Expansion, bound
 from .budget import UNLIMITED, Budget, OutOfTime
 from .compat import posting_blocks
 from .facets import BitsCache, FacetIndex, FacetValue, bitset, docnums
-from .lexicon import load_companies, load_synonyms, load_topics
 from .query import QueryBuilder, whole_number
 from .readers import Generation, Lease, ReaderPool
 

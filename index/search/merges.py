@@ -11,7 +11,7 @@ index every ~20 commits: at 100k entries merging was most of the build).
     deleted from it too;
   * writes the new documents (half of them in a forked child when there are enough and no
     merge is running, so both cores work);
-  * starts the next due merge in a separate process (`python -m srefind.index.merges`), which
+  * starts the next due merge in a separate process (`python -m srefind.index.search.merge_process`), which
     writes one new segment and reports it; nothing refers to that segment until a later commit
     swaps it in, so a merge killed half-way leaves only unreferenced files, which Whoosh removes.
 
@@ -127,7 +127,7 @@ def start_merge(storage, indexname: str, group: list, kwargs: dict) -> Backgroun
     payload = pickle.dumps({"folder": storage.folder, "indexname": indexname, "segid": segid,
                             "segments": group, "kwargs": kwargs})
     # -P: never import a `srefind` directory that happens to be in the working directory
-    proc = subprocess.Popen([sys.executable, "-P", "-m", "srefind.index.merges"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "srefind.index.search.merge_process"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True)
     assert proc.stdin is not None  # stdin=PIPE
     proc.stdin.write(payload)
@@ -378,7 +378,3 @@ def _analyse(schema, docs: list[dict]) -> tuple[dict, list[dict]]:
     pool = TermPool()
     lengths = [analyse_document(pool, schema, fields, i) for i, fields in enumerate(docs)]
     return pool.fields, lengths
-
-
-if __name__ == "__main__":
-    _merge_main()

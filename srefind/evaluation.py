@@ -316,7 +316,7 @@ def score_written_examples() -> Report:
     beyond the dev labels they are tuned on (the examples were written without looking at them)."""
     from importlib import resources
 
-    from .index.tagger import Tagger
+    from .index.tagging import Tagger
 
     rep = Report()
     tagger = Tagger()

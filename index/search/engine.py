@@ -18,34 +18,28 @@ from __future__ import annotations
 import json
 import threading
 import time
-from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
 from typing import cast
 
 from whoosh import highlight
-from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
-from whoosh.collectors import WrappingCollector
-from whoosh.matching import IntersectionMatcher, ListMatcher, NullMatcher
 from whoosh.query import Every
-from whoosh.query.wrappers import WrappingQuery
-from whoosh.reading import TermNotFound
 
 from srefind.models import FACETS, SORTS
 
 from ..tagging.lexicon import load_companies, load_synonyms, load_topics
-from .bounds import Expansion, bound
+from .bounds import bound
 from .budget import UNLIMITED, Budget, OutOfTime
-from .compat import posting_blocks
-from .facets import BitsCache, FacetIndex, FacetValue, bitset, docnums
+from .facets import FacetIndex, FacetValue, docnums
+from .masks import QueryMasks, coord_scored, unranked
 from .query import QueryBuilder, whole_number
 from .readers import Generation, Lease, ReaderPool
+from .restrict import DeadlineCollector, Restricted
 
 MAX_PER_PAGE = 100
 SNIPPET_CHARS = 280
-TERM_BITS_CACHE = 4096  # per-term posting bitsets kept per generation (~12.5 KB each at 100k)
 TIME_BUDGET_PER_DOC = 8e-6  # CPU seconds of matching and ranking per search, per indexed talk (budget.py)
 TIME_BUDGET_MIN, TIME_BUDGET_MAX = 0.12, 0.65  # so 0.12 s up to 15k talks, 0.65 s from ~81k (+ facet counts: <1 s at 100k)
 
@@ -55,7 +49,6 @@ def time_budget(docs: int) -> float:
     grows with the index (posting lists get longer), so the limit does too, within bounds."""
     return min(TIME_BUDGET_MAX, max(TIME_BUDGET_MIN, docs * TIME_BUDGET_PER_DOC))
 MAX_SUGGEST_CHARS = 32  # longer words are not typo-corrected: Whoosh's automaton costs 0.5 s at 256
-CHECK_EVERY = 256  # docs between two looks at the clock in per-doc loops
 
 
 @dataclass
@@ -127,290 +120,8 @@ class _Formatter(highlight.HtmlFormatter):
         return f"<mark>{escape(get_text(text, token, replace))}</mark>"
 
 
-# -- restricting a query to a fixed set of documents ----------------------------------------
-def _segment_ids(docs: list[int], offsets: dict[int, int], reader) -> list[int]:
-    """The docs of `docs` (top-level numbers) inside this segment, as segment-local numbers."""
-    off = offsets.get(id(reader), 0)
-    lo, hi = bisect_left(docs, off), bisect_left(docs, off + reader.doc_count_all())
-    return [d - off for d in docs[lo:hi]]
-
-
-class _ZeroListMatcher(ListMatcher):
-    """A doc-set matcher scoring 0 that quality pruning never drops (ListMatcher.replace() returns
-    a NullMatcher once the minimum quality exceeds its maximum of 0)."""
-
-    def score(self):
-        return 0.0
-
-    def supports_block_quality(self):
-        return False
-
-    def max_quality(self):
-        return 0.0
-
-    def block_quality(self):
-        return 0.0
-
-    def replace(self, minquality=0):
-        return self if self.is_active() else NullMatcher()
-
-
-class _ExhaustiveIntersection(IntersectionMatcher):
-    """Scores every restricted doc: no quality pruning (the set is small, and pruning through
-    replace() with a 0-quality doc-set side would drop eligible docs)."""
-
-    def supports_block_quality(self):
-        return False
-
-    def replace(self, minquality=0):
-        return self if self.is_active() else NullMatcher()
-
-
-class DocSet(wq.Query):
-    """Matches a fixed, sorted list of top-level document numbers; scores 0. For And([q, DocSet]).
-    (`docnums`, not `docs`: Query.docs() is a Whoosh method.)"""
-
-    def __init__(self, offsets: dict[int, int], docnums: list[int]) -> None:
-        self.docnums = docnums
-        self.offsets = offsets
-
-    def __repr__(self) -> str:
-        return f"DocSet({len(self.docnums)})"
-
-    def __eq__(self, other) -> bool:
-        return self is other
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def estimate_size(self, ixreader) -> int:
-        return len(self.docnums)
-
-    def matcher(self, searcher, context=None):
-        ids = _segment_ids(self.docnums, self.offsets, searcher.reader())
-        return _ZeroListMatcher(ids, all_weights=0.0) if ids else NullMatcher()
-
-
-class Restricted(WrappingQuery):
-    """`child`, matched and scored only on a sorted list of top-level docnums; segments holding
-    none of them get a NullMatcher without building the child's matchers."""
-
-    def __init__(self, child, offsets: dict[int, int], docnums: list[int]) -> None:
-        super().__init__(child)
-        self.offsets = offsets
-        self.docnums = docnums
-
-    def _rewrap(self, child):
-        return self.__class__(child, self.offsets, self.docnums)
-
-    def matcher(self, searcher, context=None):
-        ids = _segment_ids(self.docnums, self.offsets, searcher.reader())
-        if not ids:
-            return NullMatcher()
-        return _ExhaustiveIntersection(_ZeroListMatcher(ids, all_weights=0.0), self.child.matcher(searcher, context))
-
-
-class _DeadlineCollector(WrappingCollector):
-    """Stops collecting when the search's budget runs out (OutOfTime); the collector it wraps
-    keeps the hits found so far. (Whoosh's TimeLimitCollector uses SIGALRM or a thread per search.)"""
-
-    def __init__(self, child, budget: Budget) -> None:
-        super().__init__(child)
-        self.budget = budget
-
-    def set_subsearcher(self, subsearcher, offset: int) -> None:
-        self.budget.check()  # before this segment's matchers are built
-        super().set_subsearcher(subsearcher, offset)
-
-    def collect_matches(self) -> None:
-        child, budget = self.child, self.budget
-        for i, sub_docnum in enumerate(child.matches()):
-            if i % 32 == 0:
-                budget.check()
-            child.collect(sub_docnum)
-
-
-# -- query match sets as bitsets ----------------------------------------------------------------
-_BOOLEAN = (wq.And, wq.Or, wq.DisjunctionMax, wq.Not, wq.AndNot, wq.AndMaybe)
-
-
-def _matches_all(q) -> bool:
-    """Every() matches every doc; Every(field) only docs with that field, so Whoosh runs it."""
-    return isinstance(q, Every) and q.fieldname in (None, "", "*")
-
-
-def _terms_only(q) -> bool:
-    """Whether q is built from terms with boolean operators only (cheap from cached bitsets)."""
-    if isinstance(q, wq.Term) or _matches_all(q):
-        return True
-    if isinstance(q, Expansion):
-        return _terms_only(q.child)
-    if isinstance(q, _BOOLEAN):
-        return all(_terms_only(c) for c in q.children())
-    return False
-
-
 def _out_of_time(limit: float | None, when: str) -> str:
     return f"The search stopped at its time limit ({(limit or 0) * 1000:.0f} ms of CPU) {when}."
-
-
-def _unranked(q) -> bool:
-    """Whether nothing in q has a relevance score: browsing (Every), or only bounded wildcards."""
-    leaves = [q] if q.is_leaf() else q.leaves()
-    return all(_matches_all(leaf) or isinstance(leaf, DocSet) for leaf in leaves)
-
-
-def _coord_scored(q) -> bool:
-    """Whether q holds an Or scored by how many of its words match (the "some of the words"
-    fallback): measured to score differently under Restricted, so it keeps Whoosh's filter."""
-    if isinstance(q, wq.Or) and q.scale:
-        return True
-    return not q.is_leaf() and any(_coord_scored(c) for c in q.children())
-
-
-class QueryMasks:
-    """One generation's query -> matching-docs bitsets. Term postings become cached bitsets, and
-    boolean operators int operations; any other leaf (phrase, range, prefix...) is run by Whoosh
-    only on the docs still possible, instead of over the whole index.
-
-    Shared by every search of the generation; each call reads through the caller's own lease
-    (a searcher no other thread uses), so only the bitset cache is shared."""
-
-    def __init__(self, facets: FacetIndex) -> None:
-        self.facets = facets
-        self._terms = BitsCache(TERM_BITS_CACHE)
-
-    def mask(self, lease: Lease, q, within: int | None = None, budget: Budget = UNLIMITED) -> int:
-        """Docs matching q; exact inside `within` (default: every doc), which bounds the work.
-        Raises OutOfTime when `budget` runs out first (a partial mask would be wrong under NOT)."""
-        within = self.facets.all_docs if within is None else within
-        if not self._known_fields(lease.searcher, q):
-            # Whoosh gives no docs at all when a part of q raises TermNotFound (a field missing
-            # from an older index's schema); keep exactly that answer.
-            return self._docs_bits(lease.searcher.docs_for_query(q), budget) & within
-        return self._bits(lease, q, within, budget)
-
-    def _docs_bits(self, docs, budget: Budget) -> int:
-        """A bitset of Whoosh's matching docs, looking at the clock every CHECK_EVERY docs."""
-        def checked():
-            for i, d in enumerate(docs):
-                if i % CHECK_EVERY == 0:
-                    budget.check()
-                yield d
-        return bitset(checked(), self.facets.size)
-
-    @staticmethod
-    def _known_fields(searcher, q) -> bool:
-        schema = searcher.schema
-        leaves = [q] if q.is_leaf() else q.leaves()
-        return all(getattr(leaf, "fieldname", None) in (None, "", "*") or leaf.fieldname in schema for leaf in leaves)
-
-    def term_bits(self, lease: Lease, fieldname: str, text, budget: Budget = UNLIMITED) -> int:
-        return self._terms.get((fieldname, text), lambda: self._postings_bits(lease, fieldname, text, budget))
-
-    def _postings_bits(self, lease: Lease, fieldname: str, text, budget: Budget) -> int:
-        buf = bytearray((self.facets.size + 8) // 8)
-        for sub, off in lease.searcher.leaf_searchers():
-            budget.check()
-            try:
-                m = sub.reader().postings(fieldname, text)
-            except TermNotFound:
-                continue
-            for block in posting_blocks(m):
-                for d in block:
-                    d += off
-                    buf[d >> 3] |= 1 << (d & 7)
-        return int.from_bytes(buf, "little") & self.facets.all_docs  # live docs only
-
-    def _bits(self, lease: Lease, q, within: int, budget: Budget) -> int:
-        if _matches_all(q):
-            return within
-        if isinstance(q, wq.Term):
-            return self.term_bits(lease, q.fieldname, q.text, budget) & within
-        if isinstance(q, wq.And):
-            out = within
-            for c in sorted(q.children(), key=lambda c: not _terms_only(c)):  # cheap children first
-                out &= self._bits(lease, c, out, budget)
-                if not out:
-                    break
-            return out
-        if isinstance(q, (wq.Or, wq.DisjunctionMax)):
-            out = 0
-            for c in q.children():
-                out |= self._bits(lease, c, within, budget)
-            return out
-        if isinstance(q, wq.Not):
-            return within & ~self._bits(lease, q.query, within, budget)
-        if isinstance(q, wq.AndNot):
-            a = self._bits(lease, q.a, within, budget)
-            return a & ~self._bits(lease, q.b, a, budget) if a else 0
-        if isinstance(q, wq.AndMaybe):
-            return self._bits(lease, q.a, within, budget)
-        if isinstance(q, Expansion):
-            return self._bits(lease, q.child, within, budget)
-        if q is wq.NullQuery:
-            return 0
-        return self._leaf_bits(lease, q, within, budget)
-
-    def constant_expansions(self, lease: Lease, q, budget: Budget):
-        """q for ranking: each Expansion replaced by its docs, scored 0 (its words' bitsets are
-        cached from matching), so no BM25 runs over its many words. All its docs, not only the
-        final ones: under a NOT the difference matters."""
-        if isinstance(q, Expansion):
-            return DocSet(lease.offsets, docnums(self._bits(lease, q.child, self.facets.all_docs, budget)))
-        if q.is_leaf():
-            return q
-        return q.apply(lambda c: self.constant_expansions(lease, c, budget))
-
-    def _leaf_bits(self, lease: Lease, q, within: int, budget: Budget) -> int:
-        cand = within
-        if isinstance(q, wq.Phrase):
-            for w in q.words:
-                cand &= self.term_bits(lease, q.fieldname, w, budget)
-                if not cand:
-                    return 0
-            if q.slop == 1 and len(q.words) > 1 and len(set(q.words)) == len(q.words):
-                return self._phrase_bits(lease, q.fieldname, q.words, cand, budget)
-        budget.check()
-        if cand == self.facets.all_docs:
-            return self._docs_bits(lease.searcher.docs_for_query(q), budget)
-        restricted = wq.And([q, DocSet(lease.offsets, docnums(cand))])
-        return self._docs_bits(lease.searcher.docs_for_query(restricted), budget)
-
-    def _phrase_bits(self, lease: Lease, fieldname: str, words, cand: int, budget: Budget) -> int:
-        """An exact phrase, checked on each candidate doc only: skip every word's postings to the
-        doc and compare positions (Whoosh's span matcher computes spans for every doc holding all
-        the words, candidates or not)."""
-        docs = docnums(cand)
-        found: list[int] = []
-        for sub, off in lease.searcher.leaf_searchers():
-            r = sub.reader()
-            lo, hi = bisect_left(docs, off), bisect_left(docs, off + r.doc_count_all())
-            if lo == hi:
-                continue
-            try:
-                ms = [r.postings(fieldname, w) for w in words]
-            except TermNotFound:
-                continue
-            for i, d in enumerate(docs[lo:hi]):
-                if i % CHECK_EVERY == 0:
-                    budget.check()
-                if _has_phrase(ms, d - off):
-                    found.append(d)
-        return bitset(found, self.facets.size)
-
-
-def _has_phrase(matchers, local: int) -> bool:
-    """Whether the words' postings (advanced in doc order) put them consecutively in doc `local`."""
-    positions = []
-    for m in matchers:
-        if m.is_active() and m.id() < local:
-            m.skip_to(local)
-        if not m.is_active() or m.id() != local:
-            return False
-        positions.append(m.value_as("positions"))
-    rest = [set(p) for p in positions[1:]]
-    return any(all(p + i + 1 in ps for i, ps in enumerate(rest)) for p in positions[0])
 
 
 @dataclass
@@ -552,21 +263,21 @@ class SearchEngine:
         except OutOfTime:
             total = 0  # nothing to rank by: say so rather than show a count without its talks
             notices.append(_out_of_time(limit, "before any match was found; try fewer or longer words"))
-        if _unranked(ranked) and sort == "relevance":
+        if unranked(ranked) and sort == "relevance":
             sort = "newest"  # browsing, or only bounded wildcards (scored alike): newest first
         if total and sort != "relevance":
             hits = self._in_date_order(searcher, lease, facets, ranked, final, sort, page, per_page)
         elif total:
             kwargs: dict = {}
             if region != facets.all_docs or final != qmask:
-                if _coord_scored(ranked):
-                    kwargs["filter"] = set(docnums(final))  # see _coord_scored
+                if coord_scored(ranked):
+                    kwargs["filter"] = set(docnums(final))  # see masks.coord_scored
                 else:
                     # Score only the final docs (a `filter=` would score every match, then drop most).
                     ranked = Restricted(ranked, lease.offsets, docnums(final))
             collector = searcher.collector(limit=page * per_page, terms=True, **kwargs)
             try:
-                searcher.search_with_collector(ranked, _DeadlineCollector(collector, budget))
+                searcher.search_with_collector(ranked, DeadlineCollector(collector, budget))
             except OutOfTime:
                 notices.append(_out_of_time(limit, "while ranking; these are the best matches found by then "
                                                    "(the count is exact)"))

@@ -21,9 +21,9 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.query import Every, Query
 from whoosh.query.terms import MultiTerm, PatternQuery
-from whoosh.query.wrappers import WrappingQuery
 
 from .budget import Budget
+from .compat import WrappingQuery, multiterm_words, pattern_prefix, pattern_regex
 
 MAX_TERMS_PER_LEAF = 16  # words one wildcard, prefix or range stands for, in one field
 MAX_SCANNED_PER_LEAF = 256  # lexicon words looked at to find them (a pattern may match few)
@@ -149,7 +149,7 @@ class Bounder:
         if isinstance(leaf, wq.Prefix):
             return leaf.text
         if isinstance(leaf, PatternQuery):
-            return leaf._find_prefix(leaf.text)
+            return pattern_prefix(leaf)
         return None
 
     def _words(self, leaf: Any, cap: int) -> tuple[list[bytes], bool]:
@@ -158,9 +158,9 @@ class Bounder:
         prefix = self._prefix(leaf)
         if prefix is not None:
             candidates: Iterable[bytes] = self.reader.expand_prefix(leaf.fieldname, prefix)
-            pattern = None if isinstance(leaf, wq.Prefix) else re.compile(leaf._get_pattern())
+            pattern = None if isinstance(leaf, wq.Prefix) else re.compile(pattern_regex(leaf))
         else:  # a range (or another MultiTerm): its own iterator, cut below
-            candidates, pattern = leaf._btexts(self.reader), None
+            candidates, pattern = multiterm_words(leaf, self.reader), None
         from_bytes = self.reader.schema[leaf.fieldname].from_bytes
         kept: list[bytes] = []
         for i, word in enumerate(islice(candidates, MAX_SCANNED_PER_LEAF + 1)):

@@ -29,17 +29,35 @@ from itertools import accumulate
 from pickle import dumps
 from typing import Any
 
-from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.columns import TranslatingColumnReader
-from whoosh.filedb.filetables import _lengths as _ROW_LENGTHS
-from whoosh.reading import CorruptIndexError, SegmentReader
-from whoosh.system import _LONG_SIZE, pack_int, pack_long, pack_ushort, unpack_int, unpack_long
-from whoosh.util.numeric import length_to_byte
-from whoosh.writing import SegmentWriter
-
+from .compat import (
+    _LONG_SIZE,
+    COMPRESSION_MIN_SIZE,
+    WHOOSH3_HEADER_MAGIC,
+    CorruptIndexError,
+    SegmentReader,
+    SegmentWriter,
+    TranslatingColumnReader,
+    can_copy_blocks,
+    check_field_names,
+    check_writer_open,
+    codec_block_settings,
+    decoded_blocks,
+    field_writer_files,
+    length_to_byte,
+    mark_documents_added,
+    pack_int,
+    pack_long,
+    pack_ushort,
+    per_document_reader,
+    segment_postings,
+    terminfo_struct,
+    unpack_int,
+    unpack_long,
+)
+from .compat import _lengths as _ROW_LENGTHS
 from .fields import StemmedText, Vocabulary
 
-_TERMINFO = W3TermInfo._struct
+_TERMINFO = terminfo_struct()
 _INFO_SIZE = _TERMINFO.size
 
 
@@ -172,8 +190,8 @@ class BulkWriter(SegmentWriter):
         """SegmentWriter.add_document, with each field's postings added straight to their terms."""
         if not self._plain:
             return super().add_document(**fields)
-        self._check_state()
-        self._check_fields(self.schema, _field_names(fields))
+        check_writer_open(self)
+        check_field_names(self, self.schema, _field_names(fields))
         self.perdocwriter.start_doc(self.docnum)
         try:
             lengths = analyse_document(self.pool, self.schema, fields, self.docnum)
@@ -182,16 +200,16 @@ class BulkWriter(SegmentWriter):
             self.perdocwriter.cancel_doc()
             raise
         self.perdocwriter.finish_doc()
-        self._added = True
+        mark_documents_added(self)
         self.docnum += 1
 
     def add_analysed(self, fields: dict, lengths: dict[str, int]) -> None:
         """Add a document whose postings were pooled elsewhere (see TermPool.absorb)."""
-        self._check_state()
+        check_writer_open(self)
         self.perdocwriter.start_doc(self.docnum)
         self._write_doc(fields, lengths)
         self.perdocwriter.finish_doc()
-        self._added = True
+        mark_documents_added(self)
         self.docnum += 1
 
     def _write_doc(self, fields: dict, lengths: dict[str, int]) -> None:
@@ -211,7 +229,7 @@ class BulkWriter(SegmentWriter):
     def write_per_doc(self, fieldnames, reader):
         """SegmentWriter.write_per_doc with each field's length reader looked up once, not per
         document (Whoosh's per-document lookup stats a file for every field without lengths)."""
-        perdoc = getattr(reader, "_perdoc", None)
+        perdoc = per_document_reader(reader)
         if not self._plain or perdoc is None or not hasattr(perdoc, "doc_field_length_reader"):
             return super().write_per_doc(fieldnames, reader)
         schema = self.schema
@@ -242,14 +260,14 @@ class BulkWriter(SegmentWriter):
 
     def add_reader(self, reader) -> None:
         """Merge a segment: whole blocks at a time from a W3 segment, else Whoosh's own way."""
-        if not hasattr(getattr(reader, "_terms", None), "items"):
+        if not can_copy_blocks(reader):
             return super().add_reader(reader)  # per posting, into self.pool via TermPool.add
-        self._check_state()
+        check_writer_open(self)
         basedoc = self.docnum
         indexed = {f for f in reader.indexed_field_names() if f in self.schema}
         docmap = self.write_per_doc(set(self.schema.names()) | indexed, reader)
         _copy_postings(reader, self.pool, self.schema, basedoc, docmap)
-        self._added = True
+        mark_documents_added(self)
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -302,10 +320,10 @@ def _write_field(fw, fieldname: str, fieldobj, encoded: tuple[bytes, list]) -> N
     once: its two file.tell() calls per term were a tenth of the whole build."""
     data, entries = encoded
     fw.start_field(fieldname, fieldobj)
-    base = fw._postfile.tell()
-    fw._postfile.write(data)
-    prefix = pack_ushort(fw._fieldid)
-    tindex = fw._tindex
+    postfile, fieldid, tindex = field_writer_files(fw)
+    base = postfile.tell()
+    postfile.write(data)
+    prefix = pack_ushort(fieldid)
     dbfile = tindex.dbfile
     pos = dbfile.tell()
     rows = bytearray()
@@ -340,8 +358,7 @@ class _TermEncoder:
     def __init__(self, codec, fmt, field_lengths: list, exact_zlib: bool = False) -> None:
         self.out = bytearray()
         self.entries: list[tuple[bytes, bytes]] = []  # (term, term info with a relative offset)
-        self.blocklimit = codec._blocklimit
-        self.compression = codec._compression
+        self.blocklimit, self.compression = codec_block_settings(codec)
         self.compress = zlib.compress if exact_zlib else _small_window_compress
         self.fixedsize = fmt.fixed_value_size()
         self.lengths = field_lengths
@@ -444,16 +461,14 @@ def _float32(x: float) -> float:
 
 def _copy_postings(reader, pool: TermPool, schema, basedoc: int, docmap: dict | None) -> None:
     """Append every live posting of a segment to the pool, renumbered, a whole block at a time."""
-    terms_reader = reader._terms
-    postings_reader = reader._codec.postings_reader
-    postfile = terms_reader._postfile
+    terms_reader, postings_reader, postfile = segment_postings(reader)
     for (fieldname, btext), terminfo in terms_reader.items():
         if fieldname not in schema:
             continue
         terms = pool.terms(fieldname)
         fmt = schema[fieldname].format
         if terminfo.is_inlined():
-            blocks = _blocks(postings_reader(postfile, terminfo, fmt))
+            blocks = decoded_blocks(postings_reader(postfile, terminfo, fmt))
         else:
             blocks = _stored_blocks(postfile, terminfo, fmt.fixed_value_size())
         for ids, weights, values in blocks:
@@ -508,18 +523,3 @@ def _stored_blocks(postfile, terminfo, fixedsize: int | None) -> Iterable[tuple]
         if size < 0:
             return
         pos = end
-
-
-def _blocks(m) -> Iterable[tuple]:
-    """(docnums, weights, values) of each stored block of a W3 postings list, decoded whole."""
-    if not hasattr(m, "_read_ids"):  # inlined postings come as a ListMatcher
-        while m.is_active():
-            yield (m.id(),), (m.weight(),), (m.value(),)
-            m.next()
-        return
-    while m.is_active():
-        m._read_ids()
-        m._read_weights()
-        m._read_values()
-        yield m._ids, m._weights, m._values
-        m._next_block()

@@ -33,11 +33,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3Codec, W3Segment
-from whoosh.index import TOC, clean_files
-from whoosh.writing import IndexingError
-
 from .bulkwrite import BulkWriter, TermPool, analyse_document
+from .compat import (
+    TOC,
+    IndexingError,
+    W3Codec,
+    W3Segment,
+    check_writer_open,
+    clean_files,
+    cleanup_on_error,
+    close_segment,
+    destroy_temp_storage,
+    finalize_segment,
+    finish_commit,
+    new_segment_id,
+)
 from .integrity import write_manifest
 
 log = logging.getLogger("srefind.index")
@@ -123,7 +133,7 @@ def _key(storage) -> str:
 
 
 def start_merge(storage, indexname: str, group: list, kwargs: dict) -> BackgroundMerge:
-    segid = W3Segment._random_id()
+    segid = new_segment_id()
     payload = pickle.dumps({"folder": storage.folder, "indexname": indexname, "segid": segid,
                             "segments": group, "kwargs": kwargs})
     # -P: never import a `srefind` directory that happens to be in the working directory
@@ -197,8 +207,8 @@ def _merge_main() -> None:
     writer = BulkWriter(ix, _lk=False, codec=_NamedSegmentCodec(job["segid"]), **job["kwargs"])
     for seg in job["segments"]:
         writer.merge_segment(seg)
-    merged = writer._finalize_segment()
-    writer._tempstorage.destroy()
+    merged = finalize_segment(writer)
+    destroy_temp_storage(writer)
     sys.stdout.buffer.write(pickle.dumps(merged))
     sys.stdout.buffer.flush()
 
@@ -221,7 +231,7 @@ class ConcurrentWriter(BulkWriter):
         self._split_ok = False  # set per commit: no background merge is using the other core
 
     def add_document(self, **fields: Any) -> None:
-        self._check_state()
+        check_writer_open(self)
         self._pending.append(fields)
 
     def commit(self, mergetype=None, optimize=None, merge=None, **kwargs) -> None:
@@ -230,7 +240,7 @@ class ConcurrentWriter(BulkWriter):
             for fields in pending:
                 BulkWriter.add_document(self, **fields)
             return super().commit(mergetype=mergetype, optimize=optimize, merge=merge, **kwargs)
-        self._check_state()
+        check_writer_open(self)
         key = _key(self.storage)
         running = _RUNNING.get(key)
         try:
@@ -244,22 +254,22 @@ class ConcurrentWriter(BulkWriter):
             group = merge_group(segments) if running is None and self.start_merges else []
             self._commit_toc(segments)
         except BaseException:
-            self._cleanup_on_error()
+            cleanup_on_error(self)
             raise
         if group:
             start_merge(self.storage, self.indexname, group, self._kwargs)
-        self._finish()
+        finish_commit(self)
 
     def _write_new(self, pending: list[dict], split: bool) -> list:
         """The segment holding this commit's new documents; with enough of them (and no merge
         using the other core) a forked child analyses the second half meanwhile."""
         if not pending:
-            self._close_segment()
+            close_segment(self)
             return []
         if not (split and self.procs > 1 and len(pending) >= PARALLEL_MIN_DOCS):
             for fields in pending:
                 BulkWriter.add_document(self, **fields)
-            return [self._finalize_segment()]
+            return [finalize_segment(self)]
         half = len(pending) // 2
         theirs = pending[half:]
         child = _Forked.start(lambda: _analyse(self.schema, theirs))
@@ -274,7 +284,7 @@ class ConcurrentWriter(BulkWriter):
         for fields, doc_lengths in zip(theirs, lengths):
             self.add_analysed(fields, doc_lengths)
         self.pool.absorb(pooled, offset)
-        return [self._finalize_segment()]
+        return [finalize_segment(self)]
 
     def _encode_fields(self, fieldnames: list[str], lengths: dict[str, list]) -> dict[str, tuple]:
         """Encode the postings; with enough of them, a forked child encodes about half the

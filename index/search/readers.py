@@ -27,11 +27,11 @@ from pathlib import Path
 
 from whoosh import scoring
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC, FileIndex
 from whoosh.searching import Searcher
 
 from srefind.errors import IndexUnavailableError
 
+from .compat import TOC, open_segments_reader, toc_file_pattern
 from .integrity import check_generation
 
 INDEX_NAME = "talks"
@@ -76,7 +76,7 @@ def listing(folder: str) -> dict[str, int]:
 
 def latest_generation(folder: str) -> int:
     """The newest committed generation in `folder` (-1: none), from file names alone."""
-    pattern = TOC._pattern(INDEX_NAME)
+    pattern = toc_file_pattern(INDEX_NAME)
     best = -1
     try:
         names = os.listdir(folder)
@@ -118,7 +118,7 @@ class Generation:
     opened: int = 0  # searchers made, for tests and /metrics
 
     def new_lease(self) -> Lease:
-        reader = FileIndex._reader(self.storage, self.schema, list(self.segments), self.number)
+        reader = open_segments_reader(self.storage, self.schema, list(self.segments), self.number)
         searcher = Searcher(reader, weighting=scoring.BM25F())
         try:
             _pin_files(searcher, self.schema)

@@ -10,11 +10,9 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from whoosh import query as wq
-from whoosh.collectors import WrappingCollector
-from whoosh.matching import IntersectionMatcher, ListMatcher, NullMatcher
-from whoosh.query.wrappers import WrappingQuery
 
 from .budget import Budget
+from .compat import IntersectionMatcher, ListMatcher, NullMatcher, WrappingCollector, WrappingQuery
 
 __all__ = ["DeadlineCollector", "DocSet", "Restricted"]
 

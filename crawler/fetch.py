@@ -32,6 +32,8 @@ import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
 
+from srefind.config import CrawlConfig
+
 from .robots import ROBOTS_MAX_BYTES
 from .urls import normalize
 
@@ -41,7 +43,7 @@ THROTTLE_STATUSES = (429, 503)
 DRAIN_LIMIT = 64 * 1024  # raw bytes of an error/redirect body read so the kept-alive connection can be reused
 READ_CHUNK = 64 * 1024
 ACCEPT_ENCODING = "gzip, deflate"  # exactly what `_Decoder` can undo
-TOTAL_TIMEOUT = 60.0  # seconds per try, connect to last body byte: 5 MB at ~85 KB/s
+TOTAL_TIMEOUT = CrawlConfig.total_timeout  # [crawl] total_timeout's default: 60 s per try, 5 MB at ~85 KB/s
 
 
 @dataclass

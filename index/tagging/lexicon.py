@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from srefind.errors import SrefindError
 
@@ -176,6 +176,30 @@ def _extra(extra_dir: PathLike | None, name: str) -> Path | None:
     return p if p.is_file() else None
 
 
+class _Table(Protocol):
+    """Entries being assembled from a base file and, merged over it, the user's file."""
+
+    def add_file(self, src: _Source, text: str, *, overlay: bool) -> None: ...
+
+
+_TableT = TypeVar("_TableT", bound=_Table)
+
+
+def _load(name: str, path: PathLike | None, extra_dir: PathLike | None, table: _TableT) -> _TableT:
+    """What every loader does: read the base file (``path``, None = the shipped ``name``) into
+    ``table``, then ``extra_dir/name`` when the user has one, merged over it (``overlay=True``).
+
+    A file that cannot be read or is not UTF-8, and an ``extra_dir`` that is not a directory,
+    raise LexiconError here; ``table.add_file`` raises it for what is wrong inside a file.
+    """
+    src = _source(path, name)
+    table.add_file(src, _read(src), overlay=False)
+    extra = _extra(extra_dir, name)
+    if extra is not None:
+        table.add_file(extra, _read(extra), overlay=True)
+    return table
+
+
 def tagging_files_digest(extra_dir: PathLike | None = None) -> str:
     """A digest of the data files tagging reads (companies and topics, shipped and the user's):
     part of the fingerprint that says whether stored pages need analysing again."""
@@ -214,9 +238,9 @@ class _CompanyTable:
         self.defined: dict[str, tuple[str, int]] = {}  # canonical -> (file, line)
         self.owner: dict[str, tuple[str, str, int]] = {}  # casefold -> (canonical, file, line)
 
-    def add_file(self, src: _Source, *, overlay: bool) -> None:
+    def add_file(self, src: _Source, text: str, *, overlay: bool) -> None:
         fname = str(src)
-        for n, line in _lines(_read(src)):
+        for n, line in _lines(text):
             fields = [self._field(f, src, n, i) for i, f in enumerate(line.rstrip().split("\t"))]
             (name, name_weak), aliases = fields[0], fields[1:]
             self._add_line(src, fname, n, name, name_weak, aliases, overlay)
@@ -296,12 +320,7 @@ def load_companies(
     Raises LexiconError for empty fields, duplicate canonical names, a name claimed by
     two companies, and a name listed both weak and strong on one line.
     """
-    table = _CompanyTable()
-    table.add_file(_source(path, COMPANIES_FILE), overlay=False)
-    extra = _extra(extra_dir, COMPANIES_FILE)
-    if extra is not None:
-        table.add_file(extra, overlay=True)
-    return table.companies()
+    return _load(COMPANIES_FILE, path, extra_dir, _CompanyTable()).companies()
 
 
 def company_index(companies: list[Company]) -> dict[str, tuple[str, bool]]:
@@ -396,8 +415,7 @@ class _TomlLocator:
         return 1
 
 
-def _parse_toml(src: _Source) -> tuple[dict[str, Any], _TomlLocator]:
-    text = _read(src)
+def _parse_toml(src: _Source, text: str) -> tuple[dict[str, Any], _TomlLocator]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -418,8 +436,8 @@ class _TopicTable:
         self.labels: dict[str, str] = {}
         self.terms: dict[str, dict[str, list[str]]] = {}  # id -> kind -> terms
 
-    def add_file(self, src: _Source, *, overlay: bool) -> None:
-        data, loc = _parse_toml(src)
+    def add_file(self, src: _Source, text: str, *, overlay: bool) -> None:
+        data, loc = _parse_toml(src, text)
         for key in data:
             if key != "topics":
                 reason = f"unknown key {key!r} (expected [topics.<id>] tables)"
@@ -518,21 +536,16 @@ def load_topics(
     without strong or weak terms, empty or non-string terms, and a term listed in two
     of strong/weak/negative of one topic.
     """
-    table = _TopicTable()
-    table.add_file(_source(path, TOPICS_FILE), overlay=False)
-    extra = _extra(extra_dir, TOPICS_FILE)
-    if extra is not None:
-        table.add_file(extra, overlay=True)
-    return table.topics()
+    return _load(TOPICS_FILE, path, extra_dir, _TopicTable()).topics()
 
 
 # --------------------------------------------------------------------------- synonyms
 
 
-def _parse_synonyms(src: _Source) -> list[tuple[int, list[str]]]:
+def _parse_synonyms(src: _Source, text: str) -> list[tuple[int, list[str]]]:
     groups: list[tuple[int, list[str]]] = []
     seen: dict[str, int] = {}
-    for n, line in _lines(_read(src)):
+    for n, line in _lines(text):
         members: list[str] = []
         for raw in line.split("="):
             term = _norm_term(raw)
@@ -553,6 +566,37 @@ def _parse_synonyms(src: _Source) -> list[tuple[int, list[str]]]:
     return groups
 
 
+class _SynonymGroups:
+    """Synonym groups being assembled: a user's group is united with the groups it shares a
+    member with, or else appended."""
+
+    def __init__(self) -> None:
+        self.groups: list[list[str]] = []
+
+    def add_file(self, src: _Source, text: str, *, overlay: bool) -> None:
+        for _, members in _parse_synonyms(src, text):
+            if overlay:
+                self._unite(members)
+            else:  # one file's groups share no member (_parse_synonyms checks)
+                self.groups.append(members)
+
+    def _unite(self, members: list[str]) -> None:
+        groups = self.groups
+        hits = [i for i, g in enumerate(groups) if any(m in g for m in members)]
+        if not hits:
+            groups.append(members)
+            return
+        united = groups[hits[0]]
+        for i in hits[1:]:
+            united.extend(m for m in groups[i] if m not in united)
+        united.extend(m for m in members if m not in united)
+        for i in reversed(hits[1:]):
+            del groups[i]
+
+    def tuples(self) -> list[tuple[str, ...]]:
+        return [tuple(g) for g in self.groups]
+
+
 def load_synonyms(
     path: PathLike | None = None, *, extra_dir: PathLike | None = None
 ) -> list[tuple[str, ...]]:
@@ -563,21 +607,7 @@ def load_synonyms(
     Raises LexiconError for a group with fewer than two members, an empty member, and
     a member that appears in two groups of one file.
     """
-    groups = [members for _, members in _parse_synonyms(_source(path, SYNONYMS_FILE))]
-    extra = _extra(extra_dir, SYNONYMS_FILE)
-    if extra is not None:
-        for _, members in _parse_synonyms(extra):
-            hits = [i for i, g in enumerate(groups) if any(m in g for m in members)]
-            if not hits:
-                groups.append(members)
-                continue
-            united = groups[hits[0]]
-            for i in hits[1:]:
-                united.extend(m for m in groups[i] if m not in united)
-            united.extend(m for m in members if m not in united)
-            for i in reversed(hits[1:]):
-                del groups[i]
-    return [tuple(g) for g in groups]
+    return _load(SYNONYMS_FILE, path, extra_dir, _SynonymGroups()).tuples()
 
 
 def synonym_index(groups: list[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:

@@ -1,4 +1,12 @@
-"""Flask app factory: search page, talk pages, JSON twins, /healthz and /metrics.
+"""The Flask app factory, and what the pages and the JSON API share.
+
+Where things live:
+  app.py    create_app; the shared parameter check (parse_params); search_backend() and the other accessors
+            the blueprints reach the app's objects through; security headers and request metrics; error
+            handlers (an HTML page, or JSON under /api/)
+  pages.py  the HTML pages: the search page (/) and a talk's page (/talks/<id>), and their template helpers
+  api.py    the JSON twins: /api/search, /api/talks/<id>, /api/facets
+  ops.py    for operators: /healthz and /metrics
 
 Every page state lives in the URL (query, selected facet values, sort, page), so a search is
 shareable and reloadable and the back button works; pages render fully without JavaScript.
@@ -8,22 +16,28 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, abort, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from srefind.backend import (
+    DEFAULT_BACKEND,
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    QueryError,
+    SearchBackend,
+    open_backend,
+    whole_number,
+)
+from srefind.config import DataPaths
 from srefind.errors import IndexUnavailableError, SrefindError
-from srefind.health import explain, index_fix
-from srefind.index.search import MAX_PER_PAGE, MAX_QUERY_CHARS, QueryError, SearchEngine, whole_number
-from srefind.models import FACETS, SORTS
+from srefind.facet_table import FACETS, SORTS
+from srefind.health import explain
 
 from .metrics import Metrics
 
 MAX_PAGE = 1000
 MAX_FILTER_VALUES = 20
-FACET_LABELS = {"company": "Company", "topic": "Topic", "conference": "Conference", "year": "Year",
-                "speaker": "Speaker", "site": "Site"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
@@ -34,28 +48,49 @@ SECURITY_HEADERS = {
 }
 
 
-def http_url(url) -> str:
-    """The URL when it is http(s), else "": crawled text never becomes a javascript: or data: link."""
-    if not isinstance(url, str):
-        return ""
-    try:
-        scheme = urlsplit(url).scheme
-    except ValueError:
-        return ""
-    return url if scheme in ("http", "https") else ""
+def create_app(data_dir: Path, *, backend: SearchBackend | None = None, backend_name: str = DEFAULT_BACKEND) -> Flask:
+    # Imported here, as in Flask's tutorial: the blueprints import this module for what they share.
+    from . import api, ops, pages
+
+    app = Flask(__name__)
+    app.config["DATA_DIR"] = Path(data_dir)
+    paths = DataPaths(Path(data_dir))
+    # lazy: the server starts (and /healthz says why it cannot search) before there is an index,
+    # and picks the index up when a crawl or `srefind reindex` makes one.
+    app.extensions["srefind"] = backend or open_backend(paths.root, backend_name, lexicon_dir=paths.lexicon, lazy=True)
+    app.extensions["srefind_metrics"] = Metrics(paths)
+
+    app.before_request(_start_timer)
+    app.after_request(_finish_request)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(QueryError, query_error)
+    app.register_error_handler(SrefindError, srefind_error)
+    app.register_error_handler(Exception, internal_error)
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(ops.bp)
+    return app
 
 
-def back_url(referrer: str | None, host: str) -> str:
-    """Where "Back to results" goes without JavaScript: the search page we came from, else /."""
-    if referrer:
-        try:
-            parts = urlsplit(referrer)
-        except ValueError:
-            return "/"
-        if parts.netloc == host and parts.path == "/":
-            return "/?" + parts.query if parts.query else "/"
-    return "/"
+# What a request handler reaches the app's objects through: every search goes via search_backend().
 
+def search_backend() -> SearchBackend:
+    """The search backend of the app handling this request."""
+    return current_app.extensions["srefind"]
+
+
+def app_metrics() -> Metrics:
+    """The Prometheus metrics of the app handling this request."""
+    return current_app.extensions["srefind_metrics"]
+
+
+def data_paths() -> DataPaths:
+    """The data dir the app serves."""
+    return DataPaths(current_app.config["DATA_DIR"])
+
+
+# Parameters shared by the search page, /api/search and /api/facets.
 
 class BadRequest(QueryError):
     """A parameter the app cannot take: a 400 with the reason (the engine raises QueryError too)."""
@@ -66,7 +101,8 @@ class BadRequest(QueryError):
 
 
 def parse_params(args) -> dict:
-    """Validate the search parameters shared by the page and /api/search; 400 with a reason otherwise."""
+    """Validate the search parameters shared by the page and /api/search; a BadRequest says why not
+    (the QueryError handler below makes it a 400 page, or JSON under /api/)."""
     q = args.get("q", "")
     if len(q) > 4 * MAX_QUERY_CHARS:
         raise BadRequest(f"q is too long ({len(q)} characters; at most {4 * MAX_QUERY_CHARS})")
@@ -95,145 +131,44 @@ def parse_params(args) -> dict:
     return out
 
 
-def create_app(data_dir: Path, *, engine: SearchEngine | None = None) -> Flask:
-    app = Flask(__name__)
-    app.config["DATA_DIR"] = Path(data_dir)
-    from srefind.config import DataPaths
+# Around every request: its start time, then the security headers and the request's metrics.
 
-    paths = DataPaths(Path(data_dir))
-    # lazy: the server starts (and /healthz says why it cannot search) before there is an index,
-    # and picks the index up when a crawl or `srefind reindex` makes one.
-    app.extensions["srefind"] = engine or SearchEngine(paths.index, paths.lexicon, lazy=True)
-    metrics = Metrics(paths)
-    app.extensions["srefind_metrics"] = metrics
+def _start_timer() -> None:
+    g.t0 = time.perf_counter()
 
-    def engine_() -> SearchEngine:
-        return app.extensions["srefind"]
 
-    @app.before_request
-    def _start() -> None:
-        g.t0 = time.perf_counter()
+def _finish_request(resp):
+    for k, v in SECURITY_HEADERS.items():
+        resp.headers.setdefault(k, v)
+    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    app_metrics().observe(endpoint, resp.status_code, time.perf_counter() - g.get("t0", time.perf_counter()))
+    return resp
 
-    @app.after_request
-    def _headers(resp):
-        for k, v in SECURITY_HEADERS.items():
-            resp.headers.setdefault(k, v)
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        metrics.observe(endpoint, resp.status_code, time.perf_counter() - g.get("t0", time.perf_counter()))
-        return resp
 
-    app.add_template_filter(http_url, "http_url")
+# Errors: JSON under /api/, the HTML error page everywhere else.
 
-    @app.template_global()
-    def url_with(**changes) -> str:
-        """The current search URL with some parameters changed; None removes one."""
-        params: list[tuple[str, str]] = []
-        current = {k: request.args.getlist(k) for k in request.args}
-        for k, v in changes.items():
-            current[k] = [] if v is None else ([str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)])
-        for k, vs in current.items():
-            params.extend((k, v) for v in vs if v != "")
-        return "/?" + urlencode(params) if params else "/"
+def _error_response(status: int, message: str):
+    if request.path.startswith("/api/"):
+        return jsonify(error=message), status
+    return render_template("error.html", status=status, message=message), status
 
-    @app.template_global()
-    def toggle(field: str, value: str) -> str:
-        """URL that adds or removes one facet value (multi-select), back to page 1."""
-        selected = request.args.getlist(field)
-        values = [v for v in selected if v != value] if value in selected else selected + [value]
-        return url_with(**{field: values, "page": None})
 
-    @app.route("/")
-    def search_page():
-        try:
-            p = parse_params(request.args)
-        except BadRequest as exc:
-            return render_template("error.html", status=400, message=exc.message), 400
-        resp = engine_().search(p["q"], p["filters"], sort=p["sort"], page=p["page"], per_page=p["per_page"])
-        return render_template("search.html", r=resp, p=p, facets=FACETS, labels=FACET_LABELS,
-                               active=[(f, v) for f, vs in resp.filters.items() for v in vs],
-                               clear_url=url_with(**{f: None for f in FACETS}, page=None))
+def http_error(exc: HTTPException):
+    return _error_response(exc.code or 500, exc.description or "")
 
-    @app.route("/talks/<entry_id>")
-    def talk_page(entry_id: str):
-        entry = engine_().get(entry_id)
-        if entry is None:
-            abort(404)
-        return render_template("talk.html", e=entry, related=engine_().related(entry_id), labels=FACET_LABELS,
-                               back=back_url(request.referrer, request.host))
 
-    @app.route("/api/search")
-    def api_search():
-        try:
-            p = parse_params(request.args)
-        except BadRequest as exc:
-            return jsonify(error=exc.message), 400
-        resp = engine_().search(p["q"], p["filters"], sort=p["sort"], page=p["page"], per_page=p["per_page"])
-        return jsonify(resp.to_json())
+def query_error(exc: QueryError):
+    """A parameter the app or the engine refuses (a year filter that is no number): the request's fault."""
+    return _error_response(400, str(exc))
 
-    @app.route("/api/talks/<entry_id>")
-    def api_talk(entry_id: str):
-        entry = engine_().get(entry_id)
-        if entry is None:
-            return jsonify(error=f"no talk with id {entry_id}"), 404
-        entry.pop("evidence", None)
-        entry["related"] = [h.id for h in engine_().related(entry_id)]
-        return jsonify(entry)
 
-    @app.route("/api/facets")
-    def api_facets():
-        try:
-            p = parse_params(request.args)
-        except BadRequest as exc:
-            return jsonify(error=exc.message), 400
-        resp = engine_().search(p["q"], p["filters"], per_page=1)
-        return jsonify({f: [{"value": v.value, "count": v.count, "selected": v.selected} for v in rows]
-                        for f, rows in resp.facets.items()})
+def srefind_error(exc: SrefindError):
+    message = explain(data_paths(), exc) if isinstance(exc, IndexUnavailableError) else str(exc)
+    return _error_response(503, message)
 
-    @app.route("/healthz")
-    def healthz():
-        """200 when the index answers searches and holds talks; 503 with the reason otherwise."""
-        crawl = metrics.last_crawl()
-        try:
-            n = engine_().doc_count()
-        except IndexUnavailableError as exc:
-            return jsonify(ok=False, index=exc.state, error=explain(paths, exc), **crawl), 503
-        except Exception as exc:  # the probe must answer, whatever broke
-            return jsonify(ok=False, index="unreadable", error=f"{type(exc).__name__}: {exc}", **crawl), 503
-        if n == 0:
-            return jsonify(ok=False, index="empty", error=f"the index holds no talks yet: {index_fix(paths, 'empty')}",
-                           entries=0, **crawl), 503
-        return jsonify(ok=True, index="ok", entries=n, generation=engine_().generation(), **crawl)
 
-    @app.route("/metrics")
-    def metrics_endpoint():
-        body, ctype = metrics.render(engine_())
-        return app.response_class(body, mimetype=None, content_type=ctype)
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        if request.path.startswith("/api/"):
-            return jsonify(error=exc.description), exc.code
-        return render_template("error.html", status=exc.code, message=exc.description), exc.code
-
-    @app.errorhandler(QueryError)
-    def query_error(exc: QueryError):
-        """A parameter the engine refuses (a year filter that is no number): the request's fault."""
-        if request.path.startswith("/api/"):
-            return jsonify(error=str(exc)), 400
-        return render_template("error.html", status=400, message=str(exc)), 400
-
-    @app.errorhandler(SrefindError)
-    def srefind_error(exc: SrefindError):
-        message = explain(paths, exc) if isinstance(exc, IndexUnavailableError) else str(exc)
-        if request.path.startswith("/api/"):
-            return jsonify(error=message), 503
-        return render_template("error.html", status=503, message=message), 503
-
-    @app.errorhandler(Exception)
-    def internal_error(exc: Exception):
-        app.logger.exception("unhandled error")
-        if request.path.startswith("/api/"):
-            return jsonify(error="internal error"), 500
-        return render_template("error.html", status=500, message="Something went wrong on our side."), 500
-
-    return app
+def internal_error(exc: Exception):
+    current_app.logger.exception("unhandled error")
+    if request.path.startswith("/api/"):
+        return jsonify(error="internal error"), 500
+    return render_template("error.html", status=500, message="Something went wrong on our side."), 500

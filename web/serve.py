@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from srefind.backend import DEFAULT_BACKEND
+
 log = logging.getLogger("srefind.web")
 
 RESTART_WINDOW = 30.0  # seconds
@@ -160,10 +162,10 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def app_factory(data_dir: Path) -> Callable[[], object]:
+def app_factory(data_dir: Path, backend_name: str = DEFAULT_BACKEND) -> Callable[[], object]:
     def make() -> object:
         from .app import create_app
 
-        return create_app(data_dir)
+        return create_app(data_dir, backend_name=backend_name)
 
     return make

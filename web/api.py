@@ -1,0 +1,34 @@
+"""The JSON API under /api/: the search page and a talk's page as JSON, and the facet counts alone.
+
+Errors are JSON too ({"error": reason}): the app's error handlers answer JSON for every /api/ path.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from .app import parse_params, search_backend
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.route("/search")
+def search():
+    p = parse_params(request.args)
+    resp = search_backend().search(p["q"], p["filters"], sort=p["sort"], page=p["page"], per_page=p["per_page"])
+    return jsonify(resp.to_json())
+
+
+@bp.route("/talks/<entry_id>")
+def talk(entry_id: str):
+    entry = search_backend().talk(entry_id)
+    if entry is None:
+        return jsonify(error=f"no talk with id {entry_id}"), 404
+    return jsonify({**entry.to_dict(), "related": [h.id for h in search_backend().related(entry_id)]})
+
+
+@bp.route("/facets")
+def facets():
+    p = parse_params(request.args)
+    resp = search_backend().search(p["q"], p["filters"], per_page=1)
+    return jsonify(resp.facets_json())

@@ -51,14 +51,14 @@ def was_edited(shared: Path, sites: dict, site: str, path: str) -> bool:
     return sites[site].edited(rel) and (b"</article>" in body or b"</body>" in body)
 
 
-def entries_by_page(data: Path) -> dict[str, list[dict]]:
+def entries_by_page(data: Path) -> dict[str, list]:
     from srefind.crawler.state import CrawlState
 
     state = CrawlState(DataPaths(data).state)
     try:
-        out: dict[str, list[dict]] = {}
+        out: dict[str, list] = {}
         for e in state.all_entries():
-            out.setdefault(e["page_url"], []).append(e)
+            out.setdefault(e.page_url, []).append(e)
         return out
     finally:
         state.close()
@@ -111,7 +111,7 @@ def main() -> None:
         deleted = {u for u in gen1_pages if sites[locate(u, bases)[0]].deleted(rel_of(locate(u, bases)[1]))}
         still_there = sorted(u for u in deleted if engine.search("", per_page=1).total and u in gen2_pages)
         deleted_found_by_search = [u for u in deleted
-                                   for h in engine.search(f'"{gen1_pages[u][0]["title"][:60]}"', per_page=20).results
+                                   for h in engine.search(f'"{gen1_pages[u][0].title[:60]}"', per_page=20).results
                                    if h.page_url == u]
         new_known = {u for u in gen2_pages if u not in gen1_pages}
         held = {u for u in new_known if sites[locate(u, bases)[0]].held_back(rel_of(locate(u, bases)[1]))}

@@ -546,15 +546,19 @@ def prepare(data: Path, size: int, seed: int, n_queries: int) -> dict:
     return manifest
 
 
-def read_pages(data: Path) -> Iterator[tuple[str, list[dict]]]:
+def read_pages(data: Path, typed: bool = True) -> Iterator[tuple[str, list]]:
+    """The corpus page by page: entries as TalkEntry (what srefind's stages pass), or as the plain
+    dicts of the file (`typed=False`, for the FTS5 baseline)."""
+    from srefind.models import TalkEntry
+
     with open(data / "corpus.jsonl", encoding="utf-8") as f:
         for line in f:
             page_url, entries = json.loads(line)
-            yield page_url, entries
+            yield page_url, [TalkEntry.from_dict(e) for e in entries] if typed else entries
 
 
-def batches(pages: Iterable[tuple[str, list[dict]]], size: int) -> Iterator[list[tuple[str, list[dict]]]]:
-    batch: list[tuple[str, list[dict]]] = []
+def batches(pages: Iterable[tuple[str, list]], size: int) -> Iterator[list[tuple[str, list]]]:
+    batch: list[tuple[str, list]] = []
     for p in pages:
         batch.append(p)
         if len(batch) >= size:
@@ -679,7 +683,7 @@ def build_whoosh(data: Path, batch_pages: int) -> dict:
     index_dir = data / "whoosh-stock"
     shutil.rmtree(index_dir, ignore_errors=True)
 
-    def commit(batch: list[tuple[str, list[dict]]]) -> None:
+    def commit(batch: list[tuple[str, list]]) -> None:
         writer = open_index(index_dir, create=True).writer(compound=False)
         for page_url, es in batch:
             writer.delete_by_term("page_url", page_url)
@@ -696,11 +700,11 @@ def build_whoosh(data: Path, batch_pages: int) -> dict:
 
 
 def timed_commits(data: Path, batch_pages: int, commit: Callable[[list], None],
-                  label: str | None = None) -> tuple[int, int, float, float]:
+                  label: str | None = None, typed: bool = True) -> tuple[int, int, float, float]:
     """Commit the corpus batch by batch, timing only the commits: (entries, commits, seconds, last)."""
     entries = commits = 0
     spent = last = 0.0
-    for batch in batches(read_pages(data), batch_pages):
+    for batch in batches(read_pages(data, typed), batch_pages):
         t0 = time.perf_counter()
         commit(batch)
         last = time.perf_counter() - t0
@@ -788,7 +792,7 @@ def build_fts5(data: Path, batch_pages: int) -> dict:
                                [(rowid, f, v) for f, v in facet_rows(e)])
         db.execute("COMMIT")
 
-    entries, commits, spent, _ = timed_commits(data, batch_pages, commit)
+    entries, commits, spent, _ = timed_commits(data, batch_pages, commit, typed=False)
     t0 = time.perf_counter()
     db.execute("ANALYZE")
     analyze_s = time.perf_counter() - t0
@@ -924,24 +928,19 @@ HOSTILE_PIECES: tuple[str, ...] = (
 
 
 def hostile_queries(seed: int, n_random: int = 400) -> list[str]:
-    """The fixed hostile queries, then `n_random` seeded mixes of syntax, words, unicode and numbers."""
+    """The fixed hostile queries, then `n_random` seeded mixes of syntax, words, unicode and numbers
+    (the fuzzer of tests/test_hostile_queries.py, tests/hostile.py, with this benchmark's mix)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from hostile import hostile_query
+
+    sys.path.pop(0)
     rng = random.Random(seed + 7)
     words = sorted(QUERYABLE_WORDS)
-    out = list(HOSTILE_FIXED)
-    for _ in range(n_random):
-        parts = []
-        for _ in range(rng.randint(1, 12)):
-            kind = rng.random()
-            if kind < 0.35:
-                parts.append(rng.choice(HOSTILE_PIECES))
-            elif kind < 0.65:
-                parts.append(rng.choice(words) + rng.choice(("", "", "*", "?", "~", "~2")))
-            elif kind < 0.8:
-                parts.append("".join(chr(rng.randint(0x20, 0x2FFF)) for _ in range(rng.randint(1, 8))))
-            else:
-                parts.append(str(rng.randint(0, 10 ** rng.randint(1, 40))))
-        out.append(" ".join(parts) * rng.choice((1, 1, 1, 20)))
-    return out
+    return list(HOSTILE_FIXED) + [
+        hostile_query(rng, HOSTILE_PIECES, words, max_parts=12, shares=(0.35, 0.65, 0.8), max_chars=8,
+                      repeats=(1, 1, 1, 20))
+        for _ in range(n_random)
+    ]
 
 
 def serve_hostile(data: Path) -> dict:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from srefind.config import CrawlConfig
-from srefind.models import Page
+from srefind.models import Page, TalkEntry
 
 from .discover import parse_feed, parse_sitemap
 from .extract import decode_html, extract
@@ -61,7 +61,7 @@ SETTLED_STATES = ("done", "gone", "skipped")  # not fetched again in a run as so
 class PageOutcome:
     """What the downstream stage made of a page; stored with the URL in one transaction."""
 
-    entries: list[dict]
+    entries: list[TalkEntry]
     relevant: bool
     page_type: str
     tagger: str = ""  # fingerprint of the analysis that made the entries (re-analysed when it changes)

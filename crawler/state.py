@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from srefind.errors import StoreEmptyError
+from srefind.models import TalkEntry
 
 # Revisit intervals: at least every 20 hours (so a nightly job keeps daily pages daily, whatever its
 # start jitter), at most every 30 days; halved when a page changed, grown by half when it did not.
@@ -334,21 +335,21 @@ class CrawlState:
         return cur.rowcount > 0
 
     # -- entries ----------------------------------------------------------------
-    def save_entries(self, page_url: str, entries: list[dict], *, relevant: bool, page_type: str,
+    def save_entries(self, page_url: str, entries: list[TalkEntry], *, relevant: bool, page_type: str,
                      tagger: str = "") -> EntryDiff:
         """Replace a page's entries in one transaction; the index catches up on `sync`.
 
         Entries equal to the stored ones (a listing page that changed but holds no talk, say) leave
         the page clean: nothing to rewrite in the index. `tagger`: the fingerprint of the analysis
         that made them. Returns how the entries changed."""
-        rows = [json.dumps(e) for e in entries]
+        rows = [json.dumps(e.to_dict()) for e in entries]
         stored = [(r[0], r[1]) for r in self.db.execute(
             "SELECT entry_id, data FROM entries WHERE page_url=? ORDER BY position", (page_url,))]
         dirty = int([d for _, d in stored] != rows)
         diff = EntryDiff()
         if dirty:
             before = dict(stored)
-            after = {e["id"]: row for e, row in zip(entries, rows)}
+            after = {e.id: row for e, row in zip(entries, rows)}
             diff = EntryDiff(added=len(after.keys() - before.keys()), removed=len(before.keys() - after.keys()),
                              changed=sum(1 for k in after.keys() & before.keys() if after[k] != before[k]))
         with self.transaction():
@@ -356,7 +357,7 @@ class CrawlState:
                 self.db.execute("DELETE FROM entries WHERE page_url=?", (page_url,))
                 self.db.executemany(
                     "INSERT INTO entries(page_url, entry_id, position, data) VALUES (?,?,?,?)",
-                    [(page_url, e["id"], i, row) for i, (e, row) in enumerate(zip(entries, rows))],
+                    [(page_url, e.id, i, row) for i, (e, row) in enumerate(zip(entries, rows))],
                 )
             self.db.execute(
                 "INSERT INTO pages(page_url, indexed, relevant, page_type, tagger) VALUES (?,?,?,?,?) "
@@ -414,11 +415,11 @@ class CrawlState:
             return
         self.save_entries(page_url, [], relevant=False, page_type="gone")
 
-    def dirty_pages(self) -> Iterator[tuple[str, list[dict]]]:
+    def dirty_pages(self) -> Iterator[tuple[str, list[TalkEntry]]]:
         pages = [r[0] for r in self.db.execute("SELECT page_url FROM pages WHERE indexed=0")]
         for page_url in pages:
             rows = self.db.execute("SELECT data FROM entries WHERE page_url=? ORDER BY position", (page_url,))
-            yield page_url, [json.loads(r[0]) for r in rows]
+            yield page_url, [_entry(r[0]) for r in rows]
 
     def mark_indexed(self, page_urls: Iterable[str] | None = None) -> None:
         """The index now holds these pages' entries (None: every page's, after a rebuild)."""
@@ -428,22 +429,22 @@ class CrawlState:
             else:
                 self.db.executemany("UPDATE pages SET indexed=1 WHERE page_url=?", [(u,) for u in page_urls])
 
-    def pages_with_entries(self) -> Iterator[tuple[str, list[dict]]]:
+    def pages_with_entries(self) -> Iterator[tuple[str, list[TalkEntry]]]:
         """Every page's entries, page by page (what a rebuilt index holds)."""
         current: str | None = None
-        batch: list[dict] = []
+        batch: list[TalkEntry] = []
         for page_url, data in self.db.execute("SELECT page_url, data FROM entries ORDER BY page_url, position"):
             if page_url != current:
                 if current is not None:
                     yield current, batch
                 current, batch = page_url, []
-            batch.append(json.loads(data))
+            batch.append(_entry(data))
         if current is not None:
             yield current, batch
 
-    def all_entries(self) -> Iterator[dict]:
+    def all_entries(self) -> Iterator[TalkEntry]:
         for (data,) in self.db.execute("SELECT data FROM entries ORDER BY page_url, position"):
-            yield json.loads(data)
+            yield _entry(data)
 
     def count_entries(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
@@ -500,6 +501,11 @@ class CrawlState:
 
     def transaction(self) -> _Tx:
         return _Tx(self.db)
+
+
+def _entry(data: str) -> TalkEntry:
+    """A stored entry (JSON, as save_entries wrote it) as the typed entry every stage passes."""
+    return TalkEntry.from_dict(json.loads(data))
 
 
 class _Tx:

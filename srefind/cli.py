@@ -17,9 +17,10 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from .config import existing_data_dir, load_config, resolve_data_dir
+from .backend import DEFAULT_BACKEND
+from .config import existing_data_dir, load_config, load_settings, resolve_data_dir
 from .errors import DataDirError, SrefindError
-from .models import FACETS, SORTS
+from .facet_table import FACETS, SORTS
 from .terminal import SafeConsole, printable
 
 # markup=False: titles, speakers and snippets are crawled text, and "[/]" in one must print as itself;
@@ -78,6 +79,13 @@ data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False), default=None,
     help="Where srefind keeps its crawl state and index (default: $SREFIND_DATA_DIR, else the per-user data dir).",
 )
+config_option = click.option("--config", type=click.Path(dir_okay=False), default=None,
+                             help="A TOML config file (default: the shipped one); [index] backend picks the index.")
+
+
+def _backend_name(config: str | None) -> str:
+    """The [index] backend setting of the config (default: the shipped one's)."""
+    return load_settings(config).index.backend
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -140,7 +148,8 @@ def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, del
            as_json: bool, command: str, requeue: bool, full: bool = False, max_duration: str | None = None) -> None:
     from .pipeline import run_crawl
 
-    cfg = load_config(config)
+    settings = load_settings(config)
+    cfg = settings.crawl
     if delay is not None:
         if delay < 0:
             raise click.BadParameter("must be >= 0", param_hint="--delay")
@@ -155,7 +164,8 @@ def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, del
     if live:
         live.start()
     try:
-        stats = run_crawl(cfg, path, seed_list, command=command, on_progress=update, requeue=requeue, full=full)
+        stats = run_crawl(cfg, path, seed_list, command=command, on_progress=update, requeue=requeue, full=full,
+                          backend_name=settings.index.backend)
     finally:
         if live:
             live.stop()
@@ -230,16 +240,16 @@ def _parse_facets(pairs: tuple[str, ...]) -> dict[str, list[str]]:
     return filters
 
 
-def _engine(data_dir: str | None):
-    from srefind.index.search import SearchEngine
-
+def _backend(data_dir: str | None, config: str | None):
+    """The data dir's search backend, opened now: a missing or damaged index is a clear error here."""
+    from .backend import open_backend
     from .config import DataPaths
     from .errors import IndexUnavailableError
     from .health import explain
 
     paths = DataPaths(existing_data_dir(data_dir))
     try:
-        return SearchEngine(paths.index, paths.lexicon)
+        return open_backend(paths.root, _backend_name(config), lexicon_dir=paths.lexicon, lazy=False)
     except IndexUnavailableError as exc:
         raise DataDirError(explain(paths, exc)) from None
 
@@ -254,7 +264,7 @@ class WholeNumber(click.ParamType):
 
     def convert(self, value, param, ctx) -> int:
         """A QueryError (a usage error, exit 2) reaches Group.invoke: one line, no usage dump."""
-        from srefind.index.search import whole_number
+        from .backend import whole_number
 
         if isinstance(value, int):
             return value
@@ -269,10 +279,11 @@ class WholeNumber(click.ParamType):
 @click.option("--sort", type=click.Choice(SORTS), default="relevance")
 @click.option("--json", "as_json", is_flag=True)
 @data_dir_option
-def search(query, facets, limit, page, sort, as_json, data_dir) -> None:
+@config_option
+def search(query, facets, limit, page, sort, as_json, data_dir, config) -> None:
     """Search talks: free text, "phrases", AND/OR/NOT, company:uber topic:tracing year:2017..2019."""
-    engine = _engine(data_dir)
-    resp = engine.search(" ".join(query), _parse_facets(facets), sort=sort, page=page, per_page=limit, facet_limit=10)
+    resp = _backend(data_dir, config).search(" ".join(query), _parse_facets(facets), sort=sort, page=page,
+                                             per_page=limit, facet_limit=10)
     if as_json:
         click.echo(json.dumps(resp.to_json(), indent=2, ensure_ascii=False))
         return
@@ -297,10 +308,10 @@ def search(query, facets, limit, page, sort, as_json, data_dir) -> None:
 @click.argument("field", type=click.Choice(FACETS))
 @click.option("--json", "as_json", is_flag=True)
 @data_dir_option
-def facets(field, as_json, data_dir) -> None:
+@config_option
+def facets(field, as_json, data_dir, config) -> None:
     """List the values of a facet with their talk counts."""
-    engine = _engine(data_dir)
-    rows = engine.search("", {}, per_page=1).facets.get(field, [])
+    rows = _backend(data_dir, config).search("", {}, per_page=1).facets.get(field, [])
     if as_json:
         click.echo(json.dumps([{"value": r.value, "count": r.count} for r in rows], indent=2, ensure_ascii=False))
         return
@@ -326,8 +337,7 @@ def export(data_dir) -> None:
     state = CrawlState(paths.state, readonly=True)
     try:
         for entry in state.all_entries():
-            entry.pop("evidence", None)
-            click.echo(json.dumps(entry, ensure_ascii=False))
+            click.echo(json.dumps(entry.to_dict(), ensure_ascii=False))
     finally:
         state.close()
 
@@ -339,7 +349,8 @@ def _when(t: float | None) -> str:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
 @data_dir_option
-def status(as_json, data_dir) -> None:
+@config_option
+def status(as_json, data_dir, config) -> None:
     """What the data dir holds (entries, pages, the index, the last runs) and what to run next.
 
     Works on a data dir in any state: empty, a crawl interrupted or running, the index missing or
@@ -353,7 +364,7 @@ def status(as_json, data_dir) -> None:
         fingerprint = analysis_fingerprint(paths.lexicon)
     except SrefindError:
         fingerprint = None  # a malformed user lexicon: status still reports the rest
-    st = inspect(paths, fingerprint)
+    st = inspect(paths, fingerprint, _backend_name(config))
     if as_json:
         click.echo(json.dumps(st.to_json(), indent=2))
         return
@@ -400,7 +411,8 @@ def _counter_progress(label: str, enabled: bool):
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @data_dir_option
-def reindex(as_json, data_dir) -> None:
+@config_option
+def reindex(as_json, data_dir, config) -> None:
     """Rebuild the index from crawl.sqlite alone (no request is made).
 
     The new index is written beside the old one and swapped in when complete: searches keep
@@ -423,7 +435,8 @@ def reindex(as_json, data_dir) -> None:
     if live:
         live.start()
     try:
-        report = run_reindex(path, on_progress=(lambda pages, entries: update(entries, total)) if update else None)
+        report = run_reindex(path, on_progress=(lambda pages, entries: update(entries, total)) if update else None,
+                             backend_name=_backend_name(config))
     finally:
         if live:
             live.stop()
@@ -439,7 +452,8 @@ def reindex(as_json, data_dir) -> None:
                                                           "tagger or lexicon analysed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @data_dir_option
-def retag(everything, as_json, data_dir) -> None:
+@config_option
+def retag(everything, as_json, data_dir, config) -> None:
     """Analyse the stored pages again with the current tagger and lexicon (no request is made),
     then re-index the pages whose talk entries changed."""
     from .pipeline import retag as run_retag
@@ -449,7 +463,7 @@ def retag(everything, as_json, data_dir) -> None:
     if live:
         live.start()
     try:
-        report = run_retag(path, everything=everything, on_progress=update)
+        report = run_retag(path, everything=everything, on_progress=update, backend_name=_backend_name(config))
     finally:
         if live:
             live.stop()
@@ -477,7 +491,8 @@ def retag(everything, as_json, data_dir) -> None:
               help="Request threads per worker process (default: 4 with one worker, 1 with several: a search "
                    "is CPU-bound, so more threads in a process only add GIL hand-offs).")
 @data_dir_option
-def serve(host, port, workers, threads, data_dir) -> None:
+@config_option
+def serve(host, port, workers, threads, data_dir, config) -> None:
     """Serve the search UI and JSON API (waitress, a production WSGI server).
 
     Starts before there is an index, too: /healthz answers 503 with the reason until a crawl or
@@ -488,10 +503,12 @@ def serve(host, port, workers, threads, data_dir) -> None:
     from srefind.web.serve import default_threads, default_workers
 
     workers = workers or default_workers()
-    _serve(path, host, port, workers=workers, threads=threads or default_threads(workers))
+    _serve(path, host, port, workers=workers, threads=threads or default_threads(workers),
+           backend_name=_backend_name(config))
 
 
-def _serve(data_dir: Path, host: str, port: int, *, workers: int = 1, threads: int = 4) -> None:
+def _serve(data_dir: Path, host: str, port: int, *, workers: int = 1, threads: int = 4,
+           backend_name: str = DEFAULT_BACKEND) -> None:
     from srefind.web.serve import app_factory, bind
     from srefind.web.serve import serve as run_server
 
@@ -502,7 +519,7 @@ def _serve(data_dir: Path, host: str, port: int, *, workers: int = 1, threads: i
     shown = f"[{host}]" if ":" in host else host
     procs = f" ({workers} worker processes x {threads} threads)" if workers > 1 else ""
     click.echo(f"srefind: serving http://{shown}:{port}/{procs} (Ctrl-C to stop)")
-    run_server(app_factory(data_dir), sock, workers=workers, threads=threads)
+    run_server(app_factory(data_dir, backend_name), sock, workers=workers, threads=threads)
 
 
 @main.command()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import platformdirs
 
+from .backend import BACKENDS, DEFAULT_BACKEND
 from .errors import ConfigError, DataDirError
 
 
@@ -41,6 +42,19 @@ class CrawlConfig:
     def user_agent_header(self) -> str:
         """An honest User-Agent: name/version plus where a site owner can read about us."""
         return f"{self.user_agent} (+{self.contact_url})" if self.contact_url else self.user_agent
+
+
+@dataclass
+class IndexConfig:
+    backend: str = DEFAULT_BACKEND  # which SearchBackend keeps the index (srefind/backend.py BACKENDS)
+
+
+@dataclass
+class Settings:
+    """A config file's sections: [crawl] and [identity] make the CrawlConfig, [index] the IndexConfig."""
+
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    index: IndexConfig = field(default_factory=IndexConfig)
 
 
 @dataclass
@@ -92,6 +106,11 @@ def default_config_text() -> str:
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> CrawlConfig:
+    """The crawl settings of `path` (or the shipped default). Errors name the file and the line."""
+    return load_settings(path).crawl
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     """Load `path` (or the shipped default). Errors name the file and the line."""
     if path is None:
         name, text = "default.toml", default_config_text()
@@ -111,7 +130,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> CrawlConfig:
         raise ConfigError(f"{where}: malformed TOML: {exc}") from None
     cfg = CrawlConfig()
     for section in data:
-        if section not in ("crawl", "identity"):
+        if section not in ("crawl", "identity", "index"):
             raise ConfigError(f"{name}:{_line_of(text, '[' + section)}: unknown section [{section}]")
     for section in ("crawl", "identity"):
         table = data.get(section, {})
@@ -122,7 +141,21 @@ def load_config(path: str | os.PathLike[str] | None = None) -> CrawlConfig:
                 raise ConfigError(f"{name}:{_line_of(text, key)}: unknown key {key!r} in [{section}]")
             _check(name, section, key, value, text)
             setattr(cfg, key, float(value) if _TYPES[key] == "float" else value)
-    return cfg
+    return Settings(cfg, _index_config(name, data.get("index", {}), text))
+
+
+def _index_config(name: str, table: object, text: str) -> IndexConfig:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{name}: [index] must be a table")
+    out = IndexConfig()
+    for key, value in table.items():
+        if key != "backend":
+            raise ConfigError(f"{name}:{_line_of(text, key)}: unknown key {key!r} in [index]")
+        if value not in BACKENDS:
+            raise ConfigError(f"{name}:{_line_of(text, key)}: [index] backend must be one of "
+                              f"{', '.join(sorted(BACKENDS))}, got {value!r}")
+        out.backend = value
+    return out
 
 
 def resolve_data_dir(option: str | os.PathLike[str] | None) -> Path:

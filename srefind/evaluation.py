@@ -27,6 +27,7 @@ from protego import Protego
 from .config import load_config
 from .crawler.engine import CrawlStats
 from .errors import SrefindError
+from .models import TalkEntry
 
 CORE_KINDS = ("writeup", "talk")
 
@@ -166,15 +167,15 @@ def crawl_corpus(shared: Path, data_dir: Path, **web) -> tuple[dict[str, str], C
     return bases, stats, log
 
 
-def entries_by_page(data_dir: Path, bases: dict[str, str]) -> dict[tuple[str, str], list[dict]]:
+def entries_by_page(data_dir: Path, bases: dict[str, str]) -> dict[tuple[str, str], list[TalkEntry]]:
     from .config import DataPaths
     from .crawler.state import CrawlState
 
     state = CrawlState(DataPaths(data_dir).state)
     try:
-        pages: dict[tuple[str, str], list[dict]] = {}
+        pages: dict[tuple[str, str], list[TalkEntry]] = {}
         for e in state.all_entries():
-            key = locate(e["page_url"], bases)
+            key = locate(e.page_url, bases)
             if key:
                 pages.setdefault(key, []).append(e)
         return pages
@@ -188,8 +189,8 @@ def index_fingerprint(pages: dict) -> str:
     import hashlib
 
     rows = sorted(
-        json.dumps([site, path, e["url"].partition("#")[2], e["title"], sorted(e["companies"]),
-                    sorted(e["topics"]), e["conference"], e["year"], e["summary"]])
+        json.dumps([site, path, e.url.partition("#")[2], e.title, sorted(e.companies),
+                    sorted(e.topics), e.conference, e.year, e.summary])
         for (site, path), entries in pages.items() for e in entries
     )
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
@@ -242,7 +243,7 @@ def score_tags(gold: dict, held: set, pages: dict) -> Report:
             continue
         entries = pages.get(key, [])
         for name, field_ in (("company", "companies"), ("topic", "topics")):
-            predicted = {v for e in entries for v in e.get(field_, [])}
+            predicted = {v for e in entries for v in getattr(e, field_)}
             truth = set(g[field_])
             counts[name][0] += len(predicted & truth)
             counts[name][1] += len(predicted - truth)

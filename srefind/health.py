@@ -12,8 +12,8 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 
 from srefind.crawler.state import CrawlState, StateSummary
-from srefind.index.search import IndexHealth, check_index
 
+from .backend import DEFAULT_BACKEND, Health, open_backend
 from .config import DataPaths
 from .errors import IndexUnavailableError, StoreEmptyError
 from .lock import Holder, holder
@@ -51,7 +51,7 @@ class RunRow:
 class DataDirStatus:
     data_dir: str
     state: str  # empty | ok | running | interrupted | index-missing | index-damaged | unreadable
-    index: IndexHealth
+    index: Health  # the search backend's own account (a dataclass)
     store: StateSummary | None
     running: dict | None
     runs: list[RunRow] = field(default_factory=list)
@@ -63,12 +63,16 @@ class DataDirStatus:
         return asdict(self)
 
 
-def inspect(paths: DataPaths, fingerprint: str | None = None) -> DataDirStatus:
+def inspect(paths: DataPaths, fingerprint: str | None = None, backend_name: str = DEFAULT_BACKEND) -> DataDirStatus:
     """Everything `srefind status` reports; never raises for a data dir in any state."""
     root = paths.root
     live: Holder | None = holder(root) if root.is_dir() else None
     running = ({"pid": live.pid, "command": live.command, "started": live.started} if live else None)
-    index = check_index(paths.index) if root.is_dir() else IndexHealth("missing", f"there is no index at {paths.index}")
+    backend = open_backend(root, backend_name, lexicon_dir=paths.lexicon)
+    try:
+        index = backend.health()
+    finally:
+        backend.close()
     st = DataDirStatus(str(root), "ok", index, None, running)
     if not paths.state.exists():
         st.state = "running" if live else "empty"

@@ -9,10 +9,6 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# The search vocabulary every stage and front end names (no whoosh here: the CLI imports this at start).
-FACETS = ("company", "topic", "conference", "year", "speaker", "site")  # facet names, in display order
-SORTS = ("relevance", "newest", "oldest")  # result orders
-
 
 @dataclass
 class Block:
@@ -100,6 +96,83 @@ class TalkEntry:
         return cls(**{k: v for k, v in d.items() if k in known})
 
 
+# What a search result leaves out of its entry: the long texts (a result carries a snippet instead)
+# and the tagger's evidence (`srefind tag` shows it).
+NOT_IN_RESULTS = ("summary", "context", "evidence")
+
+
+@dataclass
+class Hit(TalkEntry):
+    """A search result: the talk entry (less NOT_IN_RESULTS in its JSON), its score and snippet."""
+
+    score: float = 0.0
+    snippet: str = ""  # HTML: escaped text, only <mark> elements as markup
+
+    @classmethod
+    def from_entry(cls, entry: TalkEntry, score: float, snippet: str) -> Hit:
+        return cls(**{f: getattr(entry, f) for f in TalkEntry.__dataclass_fields__}, score=score, snippet=snippet)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k not in NOT_IN_RESULTS}
+
+
+@dataclass
+class FacetValue:
+    """One row of a facet list: a value, how many talks of the search hold it, and whether it is selected."""
+
+    value: str
+    count: int
+    selected: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "count": self.count, "selected": self.selected}
+
+
+@dataclass
+class SearchResponse:
+    """One page of results with its facet counts: what every search backend answers."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    results: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    filters: dict[str, list[str]]
+    took_ms: float = 0.0
+    corrected: str = ""  # the query actually run, when typos were corrected
+    did_you_mean: str = ""
+    notices: list[str] = field(default_factory=list)
+    generation: int = 0  # the index generation that answered (every part of a response comes from one)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def facets_json(self) -> dict[str, list[dict[str, Any]]]:
+        return {f: [v.to_json() for v in rows] for f, rows in self.facets.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape shared by `srefind search --json` and `/api/search`."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "sort": self.sort,
+            "took_ms": round(self.took_ms, 2),
+            "generation": self.generation,
+            "corrected": self.corrected or None,
+            "did_you_mean": self.did_you_mean or None,
+            "notices": self.notices,
+            "filters": self.filters,
+            "results": [h.to_json() for h in self.results],
+            "facets": self.facets_json(),
+        }
+
+
 def entry_id(url: str) -> str:
     """Stable id for an entry: derived from its URL so a re-crawl replaces rather than duplicates."""
     return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+

@@ -17,9 +17,9 @@ from srefind import __version__
 from srefind.crawler.engine import MAX_ORIGIN_DELAY, MAX_RETRY_AFTER, Crawler, CrawlStats, PageOutcome
 from srefind.crawler.extract import decode_html, extract
 from srefind.crawler.state import CrawlState, EntryDiff
-from srefind.index.search import apply_changes, check_index, finish_merges, index_exists, rebuild
 from srefind.index.tagging import Tagger, tagging_files_digest
 
+from .backend import DEFAULT_BACKEND, SearchBackend, open_backend
 from .config import CrawlConfig, DataPaths
 from .errors import DataDirError, SrefindError
 from .lock import DataDirLock
@@ -91,24 +91,24 @@ def reanalyse_stored(state: CrawlState, process: Callable[[Page], PageOutcome], 
     return report
 
 
-def ensure_index(state: CrawlState, index_dir: Path) -> str:
+def ensure_index(state: CrawlState, backend: SearchBackend) -> str:
     """Rebuild the index from the store when it is missing or damaged and the store holds entries.
     Returns why it was rebuilt ("" when it was not)."""
-    health = check_index(index_dir)
+    health = backend.health()
     if health.state in ("ok", "empty") or not state.count_entries():
         return ""
     event(log, "index rebuilt from crawl.sqlite", logging.WARNING, reason=health.detail)
-    rebuild(index_dir, state.pages_with_entries())
+    backend.rebuild(state.pages_with_entries())
     state.mark_indexed(None)
     return health.detail
 
 
-def sync_index(state: CrawlState, index_dir: Path) -> int:
+def sync_index(state: CrawlState, backend: SearchBackend) -> int:
     """Push pages whose entries changed into the index (one commit), then mark them indexed."""
     dirty = list(state.dirty_pages())
-    if not dirty and index_exists(index_dir):
+    if not dirty and backend.exists():
         return 0
-    apply_changes(index_dir, dirty)
+    backend.apply(dirty)
     state.mark_indexed(url for url, _ in dirty)
     return len(dirty)
 
@@ -117,14 +117,15 @@ def make_processor(tagger: Tagger, fingerprint: str = "") -> Callable[[Page], Pa
     def process(page: Page) -> PageOutcome:
         analysis = tagger.analyze(page)
         return PageOutcome(
-            entries=[e.to_dict() for e in analysis.entries], relevant=analysis.relevant, page_type=page.page_type,
+            entries=list(analysis.entries), relevant=analysis.relevant, page_type=page.page_type,
             tagger=fingerprint,
         )
 
     return process
 
 
-def reindex(data_dir: Path, on_progress: Callable[[int, int], None] | None = None) -> dict:
+def reindex(data_dir: Path, on_progress: Callable[[int, int | None], None] | None = None, *,
+            backend_name: str = DEFAULT_BACKEND) -> dict:
     """`srefind reindex`: a new index from crawl.sqlite alone, swapped in when complete."""
     paths = DataPaths(data_dir)
     if not paths.state.exists():
@@ -133,17 +134,19 @@ def reindex(data_dir: Path, on_progress: Callable[[int, int], None] | None = Non
     t0 = time.monotonic()
     with DataDirLock(data_dir, command="reindex"):
         state = CrawlState(paths.state)
+        backend = open_backend(data_dir, backend_name, lexicon_dir=paths.lexicon)
         try:
-            result = rebuild(paths.index, state.pages_with_entries(), on_progress=on_progress)
+            result = backend.rebuild(state.pages_with_entries(), on_progress=on_progress)
             state.mark_indexed(None)
         finally:
+            backend.close()
             state.close()
-    return {"pages": result.pages, "entries": result.entries, "index": str(result.folder),
+    return {"pages": result.pages, "entries": result.entries, "index": result.location,
             "removed": result.removed, "seconds": round(time.monotonic() - t0, 2)}
 
 
-def retag(data_dir: Path, *, everything: bool = False, on_progress: Callable[[int, int], None] | None = None
-          ) -> RetagReport:
+def retag(data_dir: Path, *, everything: bool = False, on_progress: Callable[[int, int], None] | None = None,
+          backend_name: str = DEFAULT_BACKEND) -> RetagReport:
     """`srefind retag`: analyse stored pages again (all of them with `everything`, else those a
     different analysis made) and index the pages whose entries changed."""
     paths = DataPaths(data_dir)
@@ -152,15 +155,17 @@ def retag(data_dir: Path, *, everything: bool = False, on_progress: Callable[[in
                            f"(run `srefind crawl --data-dir {data_dir}` first)")
     with DataDirLock(data_dir, command="retag"):
         state = CrawlState(paths.state)
+        backend = open_backend(data_dir, backend_name, lexicon_dir=paths.lexicon)
         try:
             fingerprint = analysis_fingerprint(paths.lexicon)
             process = make_processor(Tagger(paths.lexicon), fingerprint)
-            ensure_index(state, paths.index)
+            ensure_index(state, backend)
             report = reanalyse_stored(state, process, None if everything else fingerprint, on_progress)
-            report.indexed_pages = sync_index(state, paths.index)
-            finish_merges(paths.index)
+            report.indexed_pages = sync_index(state, backend)
+            backend.finish()
             return report
         finally:
+            backend.close()
             state.close()
 
 
@@ -173,6 +178,7 @@ def run_crawl(
     requeue: bool = False,
     full: bool = False,
     on_progress: Callable[[CrawlStats, int], None] | None = None,
+    backend_name: str = DEFAULT_BACKEND,
 ) -> CrawlStats:
     """Crawl from `seeds` (resuming any unfinished frontier), tag, and index. Holds the data-dir lock.
 
@@ -183,6 +189,7 @@ def run_crawl(
     data_dir.mkdir(parents=True, exist_ok=True)
     with DataDirLock(data_dir, command=command):
         state = CrawlState(paths.state)
+        backend = open_backend(data_dir, backend_name, lexicon_dir=paths.lexicon)
         run_id = state.start_run(command)
         event(log, f"{command} started", run=run_id, data_dir=str(data_dir), seeds=len(seeds))
         stats = CrawlStats()
@@ -191,7 +198,7 @@ def run_crawl(
             tagger = Tagger(paths.lexicon)
             fingerprint = analysis_fingerprint(paths.lexicon)
             process = make_processor(tagger, fingerprint)
-            rebuilt = ensure_index(state, paths.index)
+            rebuilt = ensure_index(state, backend)
             # Stored pages a different analysis made are analysed again (no request), so a tagger
             # upgrade or a lexicon edit reaches every talk; pages crawled before bodies were kept
             # are fetched once more, unconditionally (a 304 brings no body).
@@ -205,7 +212,7 @@ def run_crawl(
                 config, state, process, on_progress=on_progress, recrawl=requeue, max_duration=config.max_duration,
                 # A first crawl publishes as it goes (and resumes from there); a re-crawl publishes once,
                 # at the end, so searchers see one consistent new state.
-                on_checkpoint=None if requeue else (lambda: sync_index(state, paths.index)),
+                on_checkpoint=None if requeue else (lambda: sync_index(state, backend)),
             )
             for row in state.known_urls(("page", "sitemap", "feed")):
                 if row.depth == 0:
@@ -220,8 +227,8 @@ def run_crawl(
             stats.index_rebuilt = rebuilt
             stats.retagged = retagged.pages
             stats.entries_changed = retagged.entries_added + retagged.entries_removed + retagged.entries_changed
-            stats.indexed_pages = sync_index(state, paths.index)
-            finish_merges(paths.index)  # a background merge still running: wait, and swap it in
+            stats.indexed_pages = sync_index(state, backend)
+            backend.finish()  # a background merge still running: wait, and swap it in
             ok = not stats.errors
             if stats.fetched == 0 and seeds and not any(True for _ in state.all_entries()):
                 if stats.origins_unreachable:
@@ -236,6 +243,7 @@ def run_crawl(
             return stats
         finally:
             state.finish_run(run_id, ok, stats.to_dict())
+            backend.close()
             state.close()
             summary = {k: v for k, v in stats.to_dict().items() if k not in ("origins_unreachable",)}
             event(log, f"{command} finished", logging.INFO if ok else logging.WARNING, run=run_id, ok=ok, **summary)

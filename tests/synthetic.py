@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 
+from srefind.models import TalkEntry
+
 WORDS = ("tracing latency kubernetes incident postmortem capacity queue database migration cache outage "
          "error budget alerting paging burnout reliability chaos deploy rollback canary storage network "
          "observability metrics logs sampling scheduler cluster failover replica consensus kafka "
@@ -25,14 +27,14 @@ CONFERENCES = ["SREcon18 Americas", "SREcon19 EMEA", "SREcon19 Americas", "SREco
 NAMES = ["Ana Ruiz", "Ben Okafor", "Chen Wei", "Dana Kim", "Eli Novak", "Femi Ade", "Gus Lund", "Hana Sato"]
 
 
-def entries_for_page(rng: random.Random, page: int, revision: int = 0) -> list[dict]:
+def entries_for_page(rng: random.Random, page: int, revision: int = 0) -> list[TalkEntry]:
     """The entries of page `page` (1-3 talks); `revision` changes their text, as an edit would."""
     out = []
     for t in range(rng.randint(1, 3)):
         url = f"http://blog{page % 7}.test/post-{page}/#talk-{t}"
         conf = rng.choice(CONFERENCES)
         words = rng.choices(WORDS, k=rng.randint(25, 60)) + (["revised", f"rev{revision}"] if revision else [])
-        out.append({
+        out.append(TalkEntry(**{
             "id": f"p{page}-t{t}", "url": url, "page_url": url.split("#")[0],
             "title": " ".join(rng.sample(WORDS, 4)).capitalize(),
             "speakers": rng.sample(NAMES, rng.randint(0, 2)),
@@ -41,16 +43,16 @@ def entries_for_page(rng: random.Random, page: int, revision: int = 0) -> list[d
             "conference": conf, "year": int(conf[6:8]) + 2000,
             "date": f"{int(conf[6:8]) + 2000}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
             "summary": " ".join(words), "site": f"blog{page % 7}.test",
-        })
+        }))
     return out
 
 
-def pages(n: int, seed: int = 1, start: int = 0, revision: int = 0) -> list[tuple[str, list[dict]]]:
+def pages(n: int, seed: int = 1, start: int = 0, revision: int = 0) -> list[tuple[str, list[TalkEntry]]]:
     rng = random.Random(seed)
     out = []
     for p in range(start, start + n):
         entries = entries_for_page(rng, p, revision)
-        out.append((entries[0]["page_url"], entries))
+        out.append((entries[0].page_url, entries))
     return out
 
 

@@ -54,6 +54,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from srefind.index.search import apply_changes  # noqa: E402
+from srefind.models import TalkEntry  # noqa: E402
 from srefind.web.app import create_app  # noqa: E402
 
 # --- serving and driving --------------------------------------------------------------------------
@@ -421,9 +422,9 @@ INJECTED_JS = """() => ({
 @pytest.fixture(scope="module")
 def evil_base(tmp_path_factory):
     data = tmp_path_factory.mktemp("evil-data")
-    by_page: dict[str, list[dict]] = {}
+    by_page: dict[str, list[TalkEntry]] = {}
     for e in EVIL_ENTRIES:
-        by_page.setdefault(e["page_url"], []).append(e)
+        by_page.setdefault(e["page_url"], []).append(TalkEntry.from_dict(e))
     apply_changes(data / "index", list(by_page.items()))
     with serve(data) as url:
         yield url

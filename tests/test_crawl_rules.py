@@ -65,7 +65,7 @@ class Crawl:
 
     @property
     def indexed(self) -> set[str]:
-        return {e["page_url"] for e in self.entries}
+        return {e.page_url for e in self.entries}
 
 
 def read_state(data: Path) -> tuple[dict[str, dict], list[dict], set[str]]:
@@ -345,7 +345,7 @@ def test_identical_content_at_two_urls_is_indexed_once(tmp_path, web):
     assert len(result.indexed & both) == 1
     (copy,) = both - result.indexed
     assert result.rows[copy]["note"].startswith("duplicate:")
-    ids = [e["id"] for e in result.entries]
+    ids = [e.id for e in result.entries]
     assert len(ids) == len(set(ids))
 
 
@@ -496,8 +496,8 @@ def test_charset_from_header_then_meta_then_detection(tmp_path, web, content_typ
     site.page("/dns/", cp1252_page(head), content_type=content_type)
     result = crawl(tmp_path / "d", site.url("/"))
     (entry,) = result.entries
-    assert "it\u2019s always DNS \u2014 and" in entry["summary"]
-    assert "\u201cit was DNS\u201d" in entry["summary"] and "caf\u00e9" in entry["summary"]
+    assert "it\u2019s always DNS \u2014 and" in entry.summary
+    assert "\u201cit was DNS\u201d" in entry.summary and "caf\u00e9" in entry.summary
 
 
 def test_trap_urls_are_never_requested(tmp_path, web):

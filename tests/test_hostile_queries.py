@@ -21,10 +21,12 @@ from srefind.index.search import SearchEngine, apply_changes
 from srefind.index.search.bounds import MAX_TERMS_PER_LEAF, MAX_TERMS_PER_QUERY, bound, needs_bounding
 from srefind.index.search.budget import Budget
 from srefind.index.search.query import SEARCH_FIELDS
+from srefind.models import TalkEntry
 from srefind.web.app import create_app
 
 import synthetic
 from conftest import run_cli
+from hostile import hostile_query
 
 # 40 made-up words starting with "a" and 40 more past it, so that "a*" and "{a TO z}" match
 # more words of the title and summary than a leaf may stand for.
@@ -33,16 +35,16 @@ MORE_WORDS = [f"m{x}{y}q" for x in "bcdefgh" for y in "bcdefg"][:40]
 MARKUP = '<script>alert("fz")</script>'
 
 
-def _extra_pages() -> list[tuple[str, list[dict]]]:
+def _extra_pages() -> list[tuple[str, list[TalkEntry]]]:
     rng = random.Random(5)
     out = []
     for p in range(20):
         url = f"http://words.test/p{p}/#t"
         words = rng.sample(A_WORDS, 6) + rng.sample(MORE_WORDS, 6)
-        out.append((url.split("#")[0], [{
+        out.append((url.split("#")[0], [TalkEntry(**{
             "id": f"w{p}", "url": url, "page_url": url.split("#")[0], "title": " ".join(words[:3]).capitalize(),
             "speakers": [], "companies": [], "topics": ["tracing"], "conference": "SREcon19 EMEA", "year": 2019,
-            "date": "2019-03-1" + str(p % 10), "summary": " ".join(words), "site": "words.test"}]))
+            "date": "2019-03-1" + str(p % 10), "summary": " ".join(words), "site": "words.test"})]))
     return out
 
 
@@ -72,17 +74,28 @@ def client(data):
 
 
 # -- oracles: Whoosh read directly --------------------------------------------------------------
-def documented_words(reader, words_of_field) -> dict[str, list[str]]:
+def documented_words(engine, words_of_field) -> dict[str, list[str]]:
     """The words the documented rule keeps: per search field in order, the first
-    MAX_TERMS_PER_LEAF of the field's matching words, at most MAX_TERMS_PER_QUERY in all."""
+    MAX_TERMS_PER_LEAF of the field's matching words (`words_of_field(reader, field)`), at most
+    MAX_TERMS_PER_QUERY in all."""
     left, out = MAX_TERMS_PER_QUERY, {}
-    for f in SEARCH_FIELDS:
-        if f not in reader.schema:
-            continue
-        words = sorted(words_of_field(f))[:min(MAX_TERMS_PER_LEAF, left)]
-        left -= len(words)
-        out[f] = words
+    with engine.pool.lease() as (_, lease):
+        reader = lease.searcher.reader()
+        for f in SEARCH_FIELDS:
+            if f not in reader.schema:
+                continue
+            words = sorted(words_of_field(reader, f))[:min(MAX_TERMS_PER_LEAF, left)]
+            left -= len(words)
+            out[f] = words
     return out
+
+
+def starting_with_a(reader, f: str) -> list[str]:
+    return [reader.schema[f].from_bytes(b) for b in reader.expand_prefix(f, "a")]
+
+
+def between_a_and_z(reader, f: str) -> list[str]:
+    return [w for w in (reader.schema[f].from_bytes(b) for b in reader.lexicon(f)) if "a" < w < "z"]
 
 
 def docs_with(engine, words: dict[str, list[str]]) -> set[str]:
@@ -133,9 +146,7 @@ def test_a_pattern_without_a_literal_start_is_left_out_and_every_talk_shown(engi
 
 
 def test_a_prefix_searches_the_first_words_of_each_field_and_says_so(engine):
-    with engine.pool.lease() as (_, lease):
-        r = lease.searcher.reader()
-        kept = documented_words(r, lambda f: [r.schema[f].from_bytes(b) for b in r.expand_prefix(f, "a")])
+    kept = documented_words(engine, starting_with_a)
     assert len(kept["summary"]) == MAX_TERMS_PER_LEAF  # the made-up words: more than the cap
     ids, notices = all_ids(engine, "a*")
     assert ids == docs_with(engine, kept)
@@ -143,10 +154,7 @@ def test_a_prefix_searches_the_first_words_of_each_field_and_says_so(engine):
 
 
 def test_a_range_over_text_searches_its_first_words_and_says_so(engine):
-    with engine.pool.lease() as (_, lease):
-        r = lease.searcher.reader()
-        kept = documented_words(r, lambda f: [w for w in (r.schema[f].from_bytes(b) for b in r.lexicon(f))
-                                              if "a" < w < "z"])
+    kept = documented_words(engine, between_a_and_z)
     ids, notices = all_ids(engine, "{a TO z}")
     assert ids == docs_with(engine, kept)
     assert any("narrowed" in n and "{a TO z}" in n for n in notices), notices
@@ -179,9 +187,7 @@ def test_a_narrow_prefix_is_searched_whole_without_a_notice(engine):
 
 
 def test_excluding_a_bounded_prefix_excludes_exactly_its_kept_words(engine):
-    with engine.pool.lease() as (_, lease):
-        r = lease.searcher.reader()
-        kept = documented_words(r, lambda f: [r.schema[f].from_bytes(b) for b in r.expand_prefix(f, "a")])
+    kept = documented_words(engine, starting_with_a)
     ids, notices = all_ids(engine, "tracing NOT a*")
     assert ids == all_ids(engine, "tracing")[0] - docs_with(engine, kept)
     assert any("narrowed" in n for n in notices)
@@ -228,18 +234,8 @@ NUMBERS = ["1", "2", "100", "0", "²", "①", "٣", "9" * 4_300, "99999999999", 
 
 
 def fuzz_query(rng: random.Random) -> str:
-    parts = []
-    for _ in range(rng.randint(1, 10)):
-        kind = rng.random()
-        if kind < 0.5:
-            parts.append(rng.choice(PIECES))
-        elif kind < 0.75:
-            parts.append(rng.choice(synthetic.WORDS + A_WORDS) + rng.choice(["", "", "*", "?", "~", "~2"]))
-        elif kind < 0.9:
-            parts.append("".join(chr(rng.randint(0x20, 0x2FFF)) for _ in range(rng.randint(1, 6))))
-        else:
-            parts.append(str(rng.randint(0, 10 ** rng.randint(1, 40))))
-    return rng.choice(["", "(", '"']) + " ".join(parts) * rng.choice([1, 1, 1, 5])
+    return hostile_query(rng, PIECES, synthetic.WORDS + A_WORDS, max_parts=10, shares=(0.5, 0.75, 0.9),
+                         max_chars=6, repeats=[1, 1, 1, 5], openers=["", "(", '"'])
 
 
 def fuzz_params(rng: random.Random) -> dict:

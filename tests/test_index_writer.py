@@ -16,13 +16,14 @@ from srefind.index.search import SearchEngine, merges
 from srefind.index.search.bulkwrite import BulkWriter
 from srefind.index.search.fields import StemmedText, analyzer, stemmed_positions
 from srefind.index.search.store import _document, apply_changes, finish_merges, open_index
+from srefind.models import TalkEntry
 
 WORDS = ("tracing latency kubernetes capacity postmortem outage budget canary rollout pager alert "
          "incident database replica shard cache queue kafka service mesh sidecar deploy pipeline "
          "résumé naïve café chaos toil runbook oncall dashboard metric histogram quantile sampling").split()
 
 
-def make_pages(n_pages: int, seed: int, site: str = "w.test") -> list[tuple[str, list[dict]]]:
+def make_pages(n_pages: int, seed: int, site: str = "w.test") -> list[tuple[str, list[TalkEntry]]]:
     rng = random.Random(seed)
     out = []
     for p in range(n_pages):
@@ -31,14 +32,14 @@ def make_pages(n_pages: int, seed: int, site: str = "w.test") -> list[tuple[str,
         for k in range(rng.randint(1, 3)):
             url = f"{page_url}#t{k}"
             words = [rng.choice(WORDS) for _ in range(rng.randint(8, 60))]
-            entries.append({
+            entries.append(TalkEntry(**{
                 "id": f"{seed}-{p}-{k}", "url": url, "page_url": page_url,
                 "title": " ".join(rng.sample(WORDS, 4)).title(), "speakers": [f"Speaker {rng.randint(1, 40)}"],
                 "companies": [rng.choice(["Google", "Uber", "Meta", "Shopify"])],
                 "topics": [rng.choice(["tracing", "ml", "kubernetes", "slo"])],
                 "conference": "SREcon18 Americas", "year": rng.randint(2014, 2025),
                 "date": f"20{rng.randint(14, 25)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
-                "summary": " ".join(words) + ".", "site": site})
+                "summary": " ".join(words) + ".", "site": site}))
         out.append((page_url, entries))
     return out
 
@@ -133,7 +134,7 @@ def test_the_tenth_small_segment_is_merged_in_the_background_and_swapped_in_with
     assert merges.merge_running(ix.storage)  # the tenth commit started a merge of all ten
     # While it runs: replace a page whose old entries the merge is copying.
     replaced = make_pages(3, 0)[1]
-    replaced[1][0]["summary"] = "completely rewritten zanzibar talk"
+    replaced[1][0].summary = "completely rewritten zanzibar talk"
     apply_changes(path, [(replaced[0], replaced[1][:1])])
     finish_merges(path)
     assert not merges.merge_running(open_index(path).storage)
@@ -144,7 +145,7 @@ def test_the_tenth_small_segment_is_merged_in_the_background_and_swapped_in_with
     expected -= len(make_pages(3, 0)[1][1]) - 1
     assert engine.search("").total == expected
     assert engine.search("zanzibar").total == 1
-    assert engine.get(replaced[1][0]["id"])["summary"] == "completely rewritten zanzibar talk"
+    assert engine.get(replaced[1][0].id).summary == "completely rewritten zanzibar talk"
 
 
 def test_a_killed_merge_changes_nothing_says_so_and_leaves_no_files(tmp_path, caplog):
@@ -180,3 +181,99 @@ def test_merge_policy_merges_ten_segments_of_one_size_tier(n):
     assert len(group) == (merges.MERGE_FACTOR if n >= merges.MERGE_FACTOR else 0)
     assert all(s.docs == 500 for s in group)
     assert merges.merge_group(big * 4)[:1] == big[:1]  # twelve of the 12k tier: ten of them merge
+
+
+def _private_whoosh_names(source: str, public) -> list[str]:
+    """The whoosh names `source` imports (or reaches through an imported whoosh module, as in
+    `wq.Name`) that `public(module, name)` refuses, as "module.name"."""
+    import ast
+
+    tree = ast.parse(source)
+    found: list[str] = []
+    modules: dict[str, str] = {}  # local name -> the whoosh module (or name) it is bound to
+
+    def check(module: str, name: str) -> None:
+        if not public(module, name):
+            found.append(f"{module}.{name}")
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "whoosh":
+                    parts = alias.name.split(".")
+                    for i in range(1, len(parts)):
+                        check(".".join(parts[:i]), parts[i])
+                    modules[alias.asname or "whoosh"] = alias.name if alias.asname else "whoosh"
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            if node.module.split(".")[0] == "whoosh":
+                for alias in node.names:
+                    check(node.module, alias.name)
+                    modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    inner = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    for node in ast.walk(tree):  # wq.Term, whoosh_index.open_dir, whoosh.query.Term ... (whole chains)
+        if id(node) in inner:
+            continue
+        chain: list[str] = []
+        while isinstance(node, ast.Attribute):
+            chain.insert(0, node.attr)
+            node = node.value
+        if not chain or not isinstance(node, ast.Name) or node.id not in modules:
+            continue
+        module = modules[node.id]
+        for attr in chain:
+            if not public.is_module(module):
+                break
+            check(module, attr)
+            module = f"{module}.{attr}"
+    return found
+
+
+def test_whoosh_names_outside_its_documented_api_are_imported_only_through_compat():
+    """index/search/compat.py is the one module of the package importing whoosh's private or
+    undocumented names, each with why; every other module imports from whoosh only what
+    compat.PUBLIC_WHOOSH lists, and anything else from compat, which re-exports it."""
+    import ast
+
+    from srefind.index.search import compat
+
+    allowed = compat.PUBLIC_WHOOSH
+
+    class Public:
+        def __call__(self, module: str, name: str) -> bool:
+            names = allowed.get(module, frozenset())
+            return not name.startswith("_") and (names is None or name in names)
+
+        @staticmethod
+        def is_module(module: str) -> bool:
+            return module in allowed
+
+    public = Public()
+    # The checker itself: what it must refuse and what it must let through.
+    assert _private_whoosh_names("from whoosh.codec.whoosh3 import W3Codec", public) == ["whoosh.codec.whoosh3.W3Codec"]
+    assert _private_whoosh_names("from whoosh.system import _LONG_SIZE", public) == ["whoosh.system._LONG_SIZE"]
+    assert _private_whoosh_names("from whoosh.index import TOC, open_dir", public) == ["whoosh.index.TOC"]
+    assert _private_whoosh_names("from whoosh import query as wq\nwq.Term\nwq.wrappers.WrappingQuery", public) \
+        == ["whoosh.query.wrappers"]
+    assert _private_whoosh_names("import whoosh.matching", public) == ["whoosh.matching"]
+    assert _private_whoosh_names("def f():\n    from whoosh.reading import SegmentReader", public) \
+        == ["whoosh.reading.SegmentReader"]
+    assert _private_whoosh_names("from whoosh.fields import TEXT\nfrom whoosh import index as i\ni.open_dir", public) == []
+
+    package = Path(compat.__file__).parent
+    modules = sorted(package.glob("*.py"))
+    assert len(modules) > 10 and package / "compat.py" in modules
+    outside = {p.name: _private_whoosh_names(p.read_text(encoding="utf-8"), public)
+               for p in modules if p.name != "compat.py"}
+    assert {name: found for name, found in outside.items() if found} == {}
+
+    # compat re-exports every whoosh name it imports, and __all__ names only what it has.
+    bound = set()
+    for node in ast.walk(ast.parse((package / "compat.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] == "whoosh":
+            bound |= {alias.asname or alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            bound |= {alias.asname or alias.name.split(".")[0] for alias in node.names
+                      if alias.name.split(".")[0] == "whoosh"}
+    assert len(bound) > 20
+    assert bound - set(compat.__all__) == set()
+    assert [name for name in compat.__all__ if not hasattr(compat, name)] == []

@@ -13,6 +13,7 @@ import pytest
 
 from srefind.errors import IndexLockedError
 from srefind.index.search import SearchEngine, apply_changes
+from srefind.models import TalkEntry
 
 ENTRIES = [
     ("Distributed tracing at scale", ["Google"], ["tracing", "observability"], "SREcon18 Americas", 2018,
@@ -40,19 +41,19 @@ ENTRIES = [
 ]
 
 
-def entry(i: int, row) -> dict:
+def entry(i: int, row) -> TalkEntry:
     title, companies, topics, conf, year, speakers, text = row
     url = f"http://site.test/post-{i // 3}/#talk-{i}"
-    return {"id": f"e{i:03d}", "url": url, "page_url": url.split("#")[0], "title": title, "speakers": speakers,
-            "companies": companies, "topics": topics, "conference": conf if conf != "SREcon21" else "",
-            "year": year, "date": f"{year}-0{1 + i % 9}-1{i % 10}", "summary": text, "site": "site.test"}
+    return TalkEntry(id=f"e{i:03d}", url=url, page_url=url.split("#")[0], title=title, speakers=speakers,
+                     companies=companies, topics=topics, conference=conf if conf != "SREcon21" else "",
+                     year=year, date=f"{year}-0{1 + i % 9}-1{i % 10}", summary=text, site="site.test")
 
 
-def pages(rows=ENTRIES) -> list[tuple[str, list[dict]]]:
-    by_page: dict[str, list[dict]] = {}
+def pages(rows=ENTRIES) -> list[tuple[str, list[TalkEntry]]]:
+    by_page: dict[str, list[TalkEntry]] = {}
     for i, row in enumerate(rows):
         e = entry(i, row)
-        by_page.setdefault(e["page_url"], []).append(e)
+        by_page.setdefault(e.page_url, []).append(e)
     return list(by_page.items())
 
 
@@ -187,9 +188,9 @@ def test_incremental_update_replaces_one_page(tmp_path):
     engine = SearchEngine(path)
     assert engine.search("rocksdb").total == 1
     changed = entry(4, ENTRIES[4])
-    changed["summary"] = "MyRocks migration, now with a follow-up on compaction stalls."
-    page_url = changed["page_url"]
-    siblings = [e for p, es in pages() if p == page_url for e in es if e["id"] != changed["id"]]
+    changed.summary = "MyRocks migration, now with a follow-up on compaction stalls."
+    page_url = changed.page_url
+    siblings = [e for p, es in pages() if p == page_url for e in es if e.id != changed.id]
     apply_changes(path, [(page_url, siblings + [changed])])
     assert engine.search("compaction").total == 1  # the open engine sees the new generation
     apply_changes(path, [(page_url, [])])  # the page is gone
@@ -224,16 +225,17 @@ import sys, time
 from pathlib import Path
 from srefind.index.search.merges import ConcurrentWriter
 from srefind.index.search import apply_changes
+from srefind.models import TalkEntry
 _commit = ConcurrentWriter.commit
 def announced_commit(self, *a, **k):
     print("committing", flush=True)
     return _commit(self, *a, **k)
 ConcurrentWriter.commit = announced_commit
 path = Path(sys.argv[1])
-big = [(f"http://big.test/{n}/", [{{"id": f"b{{n}}-{{k}}", "url": f"http://big.test/{n}/#{{k}}",
+big = [(f"http://big.test/{n}/", [TalkEntry(**{{"id": f"b{{n}}-{{k}}", "url": f"http://big.test/{n}/#{{k}}",
         "page_url": f"http://big.test/{n}/", "title": f"bulk talk {{n}} {{k}}", "speakers": [],
         "companies": ["Bulk"], "topics": ["culture"], "conference": "", "year": 2020, "date": "",
-        "summary": "filler words " * 200, "site": "big.test"}} for k in range(5)]) for n in range({n})]
+        "summary": "filler words " * 200, "site": "big.test"}}) for k in range(5)]) for n in range({n})]
 print("writing", flush=True)
 apply_changes(path, big)
 print("committed", flush=True)

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from whoosh import query as wq
 
+from srefind.facet_table import FACETS
 from srefind.index.search import SearchEngine, apply_changes, open_index
-from srefind.models import FACETS
 
 import synthetic
 

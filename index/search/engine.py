@@ -18,27 +18,29 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import cast
 
 from whoosh import highlight
 from whoosh.analysis import STOP_WORDS
-from whoosh.query import Every
+from whoosh.query import Every, Query
+from whoosh.searching import Results
 
-from srefind.models import FACETS, SORTS
+from srefind.backend import MAX_PER_PAGE
+from srefind.facet_table import FACET_BY_NAME, SORTS
+from srefind.models import Hit, SearchResponse, TalkEntry
 
 from ..tagging.lexicon import load_companies, load_synonyms, load_topics
 from .bounds import bound
 from .budget import UNLIMITED, Budget, OutOfTime
-from .facets import FacetIndex, FacetValue, docnums
+from .facets import FacetIndex, docnums
 from .masks import QueryMasks, coord_scored, unranked
-from .query import QueryBuilder, whole_number
+from .query import ParsedQuery, QueryBuilder
 from .readers import Generation, Lease, ReaderPool
 from .restrict import DeadlineCollector, Restricted
 
-MAX_PER_PAGE = 100
 SNIPPET_CHARS = 280
 TIME_BUDGET_PER_DOC = 8e-6  # CPU seconds of matching and ranking per search, per indexed talk (budget.py)
 TIME_BUDGET_MIN, TIME_BUDGET_MAX = 0.12, 0.65  # so 0.12 s up to 15k talks, 0.65 s from ~81k (+ facet counts: <1 s at 100k)
@@ -49,63 +51,6 @@ def time_budget(docs: int) -> float:
     grows with the index (posting lists get longer), so the limit does too, within bounds."""
     return min(TIME_BUDGET_MAX, max(TIME_BUDGET_MIN, docs * TIME_BUDGET_PER_DOC))
 MAX_SUGGEST_CHARS = 32  # longer words are not typo-corrected: Whoosh's automaton costs 0.5 s at 256
-
-
-@dataclass
-class Hit:
-    id: str
-    url: str
-    page_url: str
-    title: str
-    speakers: list[str]
-    companies: list[str]
-    topics: list[str]
-    conference: str
-    year: int | None
-    date: str
-    site: str
-    score: float
-    snippet: str  # HTML: escaped text, only <mark> elements as markup
-
-
-@dataclass
-class SearchResponse:
-    query: str
-    total: int
-    page: int
-    per_page: int
-    sort: str
-    results: list[Hit]
-    facets: dict[str, list[FacetValue]]
-    filters: dict[str, list[str]]
-    took_ms: float = 0.0
-    corrected: str = ""  # the query actually run, when typos were corrected
-    did_you_mean: str = ""
-    notices: list[str] = field(default_factory=list)
-    generation: int = 0  # the index generation that answered (every part of a response comes from one)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    def to_json(self) -> dict:
-        """The JSON shape shared by `srefind search --json` and `/api/search`."""
-        return {
-            "query": self.query,
-            "total": self.total,
-            "page": self.page,
-            "per_page": self.per_page,
-            "sort": self.sort,
-            "took_ms": round(self.took_ms, 2),
-            "generation": self.generation,
-            "corrected": self.corrected or None,
-            "did_you_mean": self.did_you_mean or None,
-            "notices": self.notices,
-            "filters": self.filters,
-            "results": [asdict(h) for h in self.results],
-            "facets": {f: [{"value": v.value, "count": v.count, "selected": v.selected} for v in rows]
-                       for f, rows in self.facets.items()},
-        }
 
 
 class _Formatter(highlight.HtmlFormatter):
@@ -124,6 +69,12 @@ def _out_of_time(limit: float | None, when: str) -> str:
     return f"The search stopped at its time limit ({(limit or 0) * 1000:.0f} ms of CPU) {when}."
 
 
+def _highlighting(results) -> None:
+    """Snippets of up to SNIPPET_CHARS around the matched words, marked with <mark>."""
+    results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
+    results.formatter = _Formatter()
+
+
 @dataclass
 class Derived:
     """What one generation's searches share: facet bitsets, the term-bitset cache and the
@@ -140,17 +91,45 @@ def _derive(searcher) -> Derived:
     return Derived(facets, QueryMasks(facets))
 
 
-def _make_hit(data: dict, snippet: str, score: float) -> Hit:
+@dataclass
+class _Run:
+    """One search as it goes through the stages of SearchEngine._search."""
+
+    gen: Generation
+    lease: Lease
+    derived: Derived
+    limit: float | None  # the CPU-time limit (budget.py)
+    budget: Budget
+    query: str
+    filters: dict[str, list[str]]
+    sort: str
+    page: int
+    per_page: int
+    parsed: ParsedQuery = cast(ParsedQuery, None)  # _parse
+    q: Query = cast(Query, None)  # _parse, then _recover's correction
+    notices: list[str] = field(default_factory=list)
+    region: int = 0  # _match: the docs whose match matters to the answer (see FacetIndex.needed_region)
+    qmask: int = 0  # _match: the docs matching q, exact inside region
+    found_anywhere: bool = False
+    corrected: str = ""  # _recover
+    did_you_mean: str = ""
+    final: int = 0  # _select: matching docs that pass the filters
+    total: int = 0
+    ranked: Query = cast(Query, None)  # _select: q as ranked (expansions scored 0)
+    results: Results | None = None  # _rank, by relevance
+    hits: list[Hit] = field(default_factory=list)  # _rank (by date) or _snippets
+
+
+def _stored_entry(stored: dict) -> TalkEntry:
+    return TalkEntry.from_dict(json.loads(stored["data"]))
+
+
+def _make_hit(entry: TalkEntry, snippet: str, score: float) -> Hit:
     """A result from a stored entry; without a highlighted snippet, the summary's start (escaped)."""
     if not snippet:
-        text = data.get("summary", "")
+        text = entry.summary
         snippet = escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""))
-    return Hit(
-        id=data["id"], url=data["url"], page_url=data["page_url"], title=data.get("title", ""),
-        speakers=data.get("speakers", []), companies=data.get("companies", []), topics=data.get("topics", []),
-        conference=data.get("conference", ""), year=data.get("year"), date=data.get("date", ""),
-        site=data.get("site", ""), score=score, snippet=snippet,
-    )
+    return Hit.from_entry(entry, score, snippet)
 
 
 class SearchEngine:
@@ -212,86 +191,110 @@ class SearchEngine:
 
     def _search(self, gen: Generation, lease: Lease, t0: float, query: str, filters: dict[str, list[str]] | None,
                 *, sort: str, page: int, per_page: int, facet_limit: int) -> SearchResponse:
-        searcher = lease.searcher
+        """A search is these stages, in order, each reading and adding to one `_Run` (see its fields)."""
         derived = cast(Derived, gen.derived)
-        facets, masks = derived.facets, derived.masks
-        limit = time_budget(facets.size) if self.time_budget == "auto" else cast(float | None, self.time_budget)
-        budget = Budget(limit)  # CPU seconds of this thread (see budget.py)
-        filters = self._clean_filters(filters or {})
-        per_page = max(1, min(per_page, MAX_PER_PAGE))
-        page = max(1, page)
-        parsed = self.builder.parse(query)
-        notices = list(parsed.notices)
-        expansions = derived.expansions
-        q = self._bounded(lease, parsed.query, budget, notices, expansions)
-        # Matches only matter inside `region` (see FacetIndex.needed_region): qmask is exact there.
-        region = facets.needed_region(filters)
-        corrected = did_you_mean = ""
+        limit = time_budget(derived.facets.size) if self.time_budget == "auto" else cast(float | None, self.time_budget)
+        run = _Run(gen=gen, lease=lease, derived=derived, limit=limit, budget=Budget(limit), query=query,
+                   filters=self._clean_filters(filters or {}), sort=sort if sort in SORTS else "relevance",
+                   page=max(1, page), per_page=max(1, min(per_page, MAX_PER_PAGE)))
+        for stage in (self._parse, self._match, self._recover, self._select, self._rank, self._snippets):
+            stage(run)
+        counts = derived.facets.counts(run.qmask, run.filters, limit=facet_limit)
+        return SearchResponse(
+            query=run.parsed.text, total=run.total, page=run.page, per_page=run.per_page, sort=run.sort,
+            results=run.hits, facets=counts, filters=run.filters, took_ms=(time.perf_counter() - t0) * 1000,
+            corrected=run.corrected, did_you_mean=run.did_you_mean, notices=run.notices, generation=gen.number,
+        )
+
+    # -- the stages of a search ------------------------------------------------------
+    def _parse(self, run: _Run) -> None:
+        """The query text as a Whoosh query, its wildcards and ranges bounded (bounds.py)."""
+        run.parsed = self.builder.parse(run.query)
+        run.notices = list(run.parsed.notices)
+        run.q = self._bounded(run.lease, run.parsed.query, run.budget, run.notices, run.derived.expansions)
+
+    def _match(self, run: _Run) -> None:
+        """The matching docs as a bitset, exact inside the region the facet counts need."""
+        facets, masks = run.derived.facets, run.derived.masks
+        run.region = facets.needed_region(run.filters)
         try:
-            qmask = masks.mask(lease, q, region, budget)
+            run.qmask = masks.mask(run.lease, run.q, run.region, run.budget)
             # "no results at all" (not just none inside the region) decides typo fixing
-            found_anywhere = bool(qmask) or (region != facets.all_docs and bool(masks.mask(lease, q, None, budget)))
+            run.found_anywhere = bool(run.qmask) or (
+                run.region != facets.all_docs and bool(masks.mask(run.lease, run.q, None, run.budget)))
         except OutOfTime:
-            qmask, found_anywhere = 0, True
-            notices.append(_out_of_time(limit, "before any match was found; try fewer or longer words"))
+            run.qmask, run.found_anywhere = 0, True
+            run.notices.append(_out_of_time(run.limit, "before any match was found; try fewer or longer words"))
+
+    def _recover(self, run: _Run) -> None:
+        """Nothing found anywhere: the query with its typos corrected, else with any of its words;
+        and a did-you-mean for a query that found something."""
+        masks, parsed, lease, budget = run.derived.masks, run.parsed, run.lease, run.budget
+        expansions = run.derived.expansions
         try:
-            if not found_anywhere and parsed.words and not isinstance(q, Every):
-                fixed = self._correct(searcher, parsed.text, budget)
+            if not run.found_anywhere and parsed.words and not isinstance(run.q, Every):
+                fixed = self._correct(lease.searcher, parsed.text, budget)
                 if fixed and fixed != parsed.text:
                     q2 = self._bounded(lease, self.builder.parse(fixed).query, budget, [], expansions)
                     m2 = masks.mask(lease, q2, None, budget)
                     if m2:
-                        corrected, q, qmask = fixed, q2, m2 & region
-                        notices.append(f"No results for “{parsed.text}”; showing results for “{fixed}”.")
-            if not found_anywhere and not corrected and len(parsed.words) > 1 and not parsed.degraded:
-                loose = self._bounded(lease, self.builder.parse(parsed.text, any_word=True).query, budget, [], expansions)
+                        run.corrected, run.q, run.qmask = fixed, q2, m2 & run.region
+                        run.notices.append(f"No results for “{parsed.text}”; showing results for “{fixed}”.")
+            if not run.found_anywhere and not run.corrected and len(parsed.words) > 1 and not parsed.degraded:
+                loose = self._bounded(lease, self.builder.parse(parsed.text, any_word=True).query, budget, [],
+                                      expansions)
                 m3 = masks.mask(lease, loose, None, budget)
                 if m3:
-                    q, qmask = loose, m3 & region
-                    notices.append("No talk matches every word; showing talks that match some of them.")
-            did_you_mean = "" if corrected else self._did_you_mean(searcher, parsed, budget)
+                    run.q, run.qmask = loose, m3 & run.region
+                    run.notices.append("No talk matches every word; showing talks that match some of them.")
+            run.did_you_mean = "" if run.corrected else self._did_you_mean(lease.searcher, parsed, budget)
         except OutOfTime:
             pass  # corrections are extras: the answer so far stands
-        final = qmask & facets.selection_mask(filters)
-        total = final.bit_count()
-        sort = sort if sort in SORTS else "relevance"
-        hits: list[Hit] = []
-        ranked = q
+
+    def _select(self, run: _Run) -> None:
+        """The final docs (matches and filters) and their count; the query to rank them by."""
+        run.final = run.qmask & run.derived.facets.selection_mask(run.filters)
+        run.total = run.final.bit_count()
+        run.ranked = run.q
         try:
-            if total:
-                ranked = masks.constant_expansions(lease, q, budget)
+            if run.total:
+                run.ranked = run.derived.masks.constant_expansions(run.lease, run.q, run.budget)
         except OutOfTime:
-            total = 0  # nothing to rank by: say so rather than show a count without its talks
-            notices.append(_out_of_time(limit, "before any match was found; try fewer or longer words"))
-        if unranked(ranked) and sort == "relevance":
-            sort = "newest"  # browsing, or only bounded wildcards (scored alike): newest first
-        if total and sort != "relevance":
-            hits = self._in_date_order(searcher, lease, facets, ranked, final, sort, page, per_page)
-        elif total:
-            kwargs: dict = {}
-            if region != facets.all_docs or final != qmask:
-                if coord_scored(ranked):
-                    kwargs["filter"] = set(docnums(final))  # see masks.coord_scored
-                else:
-                    # Score only the final docs (a `filter=` would score every match, then drop most).
-                    ranked = Restricted(ranked, lease.offsets, docnums(final))
-            collector = searcher.collector(limit=page * per_page, terms=True, **kwargs)
-            try:
-                searcher.search_with_collector(ranked, DeadlineCollector(collector, budget))
-            except OutOfTime:
-                notices.append(_out_of_time(limit, "while ranking; these are the best matches found by then "
-                                                   "(the count is exact)"))
-            results = collector.results()
-            results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
-            results.formatter = _Formatter()
-            for r in results[(page - 1) * per_page : page * per_page]:
-                hits.append(self._hit(r))
-        counts = facets.counts(qmask, filters, limit=facet_limit)
-        return SearchResponse(
-            query=parsed.text, total=total, page=page, per_page=per_page, sort=sort, results=hits,
-            facets=counts, filters=filters, took_ms=(time.perf_counter() - t0) * 1000,
-            corrected=corrected, did_you_mean=did_you_mean, notices=notices, generation=gen.number,
-        )
+            run.total = 0  # nothing to rank by: say so rather than show a count without its talks
+            run.notices.append(_out_of_time(run.limit, "before any match was found; try fewer or longer words"))
+        if unranked(run.ranked) and run.sort == "relevance":
+            run.sort = "newest"  # browsing, or only bounded wildcards (scored alike): newest first
+
+    def _rank(self, run: _Run) -> None:
+        """The page of results: by relevance (BM25F, scored only over the final docs), or by date."""
+        if not run.total:
+            return
+        lease, facets, final = run.lease, run.derived.facets, run.final
+        if run.sort != "relevance":
+            run.hits = self._in_date_order(lease.searcher, lease, facets, run.ranked, final, run.sort, run.page,
+                                           run.per_page)
+            return
+        ranked, kwargs = run.ranked, {}
+        if run.region != facets.all_docs or final != run.qmask:
+            if coord_scored(ranked):
+                kwargs["filter"] = set(docnums(final))  # see masks.coord_scored
+            else:
+                # Score only the final docs (a `filter=` would score every match, then drop most).
+                ranked = Restricted(ranked, lease.offsets, docnums(final))
+        collector = lease.searcher.collector(limit=run.page * run.per_page, terms=True, **kwargs)
+        try:
+            lease.searcher.search_with_collector(ranked, DeadlineCollector(collector, run.budget))
+        except OutOfTime:
+            run.notices.append(_out_of_time(run.limit, "while ranking; these are the best matches found by then "
+                                                       "(the count is exact)"))
+        run.results = collector.results()
+
+    def _snippets(self, run: _Run) -> None:
+        """The ranked page's hits, with highlighted snippets."""
+        if run.results is None:
+            return
+        _highlighting(run.results)
+        run.hits = [self._hit(r) for r in run.results[(run.page - 1) * run.per_page: run.page * run.per_page]]
 
     @staticmethod
     def _bounded(lease: Lease, q, budget: Budget, notices: list[str], memo: dict):
@@ -303,17 +306,12 @@ class SearchEngine:
     def _clean_filters(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for f, values in filters.items():
-            if f not in FACETS:
+            facet = FACET_BY_NAME.get(f)
+            if facet is None:
                 continue
             vals = []
             for v in values:
-                v = v.strip()
-                if f == "year" and v:
-                    whole_number("year", v, 1, 9999)  # "²" or 4,300 digits: QueryError, never a crash
-                if f == "company":
-                    v = self.builder.resolve_company(v)
-                elif f == "topic":
-                    v = self.builder.resolve_topic(v)
+                v = self.builder.filter_value(facet, v.strip())
                 if v and v not in vals:
                     vals.append(v)
             if vals:
@@ -340,16 +338,15 @@ class SearchEngine:
         matched = {}
         if picked and not isinstance(ranked, Every):
             results = searcher.search(Restricted(ranked, lease.offsets, sorted(picked)), limit=None, terms=True)
-            results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
-            results.formatter = _Formatter()
+            _highlighting(results)
             matched = {r.docnum: r for r in results}
         reader = searcher.reader()
         return [self._hit(matched[d], scored=False) if d in matched
-                else _make_hit(json.loads(reader.stored_fields(d)["data"]), "", 0.0) for d in picked]
+                else _make_hit(_stored_entry(reader.stored_fields(d)), "", 0.0) for d in picked]
 
     def _hit(self, r, scored: bool = True) -> Hit:
         snippet = r.highlights("summary", top=2) or r.highlights("title")
-        return _make_hit(json.loads(r["data"]), snippet, round(float(r.score or 0.0), 4) if scored else 0.0)
+        return _make_hit(_stored_entry(r.fields()), snippet, round(float(r.score or 0.0), 4) if scored else 0.0)
 
     # -- typos ----------------------------------------------------------------------
     def _suggest(self, searcher, word: str) -> str:
@@ -379,10 +376,10 @@ class SearchEngine:
         return fixed if fixed.lower() != parsed.text.lower() else ""
 
     # -- single entries ---------------------------------------------------------------
-    def get(self, entry_id: str) -> dict | None:
+    def get(self, entry_id: str) -> TalkEntry | None:
         with self.pool.lease() as (_, lease):
             stored = lease.searcher.document(id=entry_id)
-            return json.loads(stored["data"]) if stored else None
+            return _stored_entry(stored) if stored else None
 
     def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
         """More like this: key terms of the entry's text, excluding the entry itself."""
@@ -391,7 +388,7 @@ class SearchEngine:
             docnum = searcher.document_number(id=entry_id)
             if docnum is None:
                 return []
-            data = json.loads(searcher.reader().stored_fields(docnum)["data"])
-            text = " ".join([data.get("title", ""), data.get("summary", ""), " ".join(data.get("topics", []))])
+            entry = _stored_entry(searcher.reader().stored_fields(docnum))
+            text = " ".join([entry.title, entry.summary, " ".join(entry.topics)])
             results = searcher.more_like(docnum, "summary", text=text, top=limit, numterms=12)
             return [self._hit(r) for r in results]

@@ -17,10 +17,10 @@ import threading
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from itertools import chain
 
-from srefind.models import FACETS
+from srefind.facet_table import FACET_BY_NAME, FACETS
+from srefind.models import FacetValue
 
 DENSE_MAX_VALUES = 512  # above this, a facet is counted per matched doc instead of per value
 VALUE_BITS_CACHE = 256  # sparse values' bitsets kept for filters
@@ -70,22 +70,14 @@ def docnums(bits: int) -> list[int]:
     return out
 
 
-def facet_values(stored: dict, field: str) -> list[str]:
-    raw = stored.get(field)
+def facet_values(stored: dict, name: str) -> list[str]:
+    """A document's values of one facet, from its stored fields (as store.py wrote them)."""
+    raw = stored.get(name)
     if raw is None or raw == "" or raw == 0:
         return []
-    if field == "year":
-        return [str(raw)]
-    if field in ("conference", "site"):
-        return [str(raw)]
-    return [v for v in str(raw).split(",") if v]
-
-
-@dataclass
-class FacetValue:
-    value: str
-    count: int
-    selected: bool = False
+    if FACET_BY_NAME[name].storage == "many":
+        return [v for v in str(raw).split(",") if v]
+    return [str(raw)]
 
 
 class FacetIndex:
@@ -191,10 +183,8 @@ class FacetIndex:
                 rows = self._dense_rows(f, base, selected)
             for v in selected - {r.value for r in rows}:
                 rows.append(FacetValue(v, 0, True))  # a selected value is listed even at zero
-            if f == "year":
-                rows.sort(key=lambda r: (-r.count, -int(r.value) if r.value.isdigit() else 0))
-            else:
-                rows.sort(key=lambda r: (-r.count, r.value.lower()))
+            order = FACET_BY_NAME[f].order
+            rows.sort(key=lambda r: order(r.value, r.count))
             if limit:
                 rows = [r for r in rows[:limit]] + [r for r in rows[limit:] if r.selected]
             out[f] = rows

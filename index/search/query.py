@@ -16,37 +16,18 @@ from dataclasses import dataclass, field
 from whoosh import qparser
 from whoosh.query import Every, Query
 
-from srefind.errors import SrefindError
+from srefind.backend import MAX_QUERY_CHARS, whole_number
+from srefind.facet_table import FACET_BY_NAME, FACETS, Facet
 
 from ..tagging.companies import CompanyNames
 from ..tagging.conference import normalize_conference
 from ..tagging.lexicon import Company, Topic
 
-MAX_QUERY_CHARS = 256
-MAX_NUMBER_DIGITS = 9  # more digits than any page, size or year can need; int() of 4,300 digits costs CPU
 SEARCH_FIELDS = ["title", "speakers", "tags", "summary", "context"]
-FIELD_RE = re.compile(r"\b(company|topic|conference|year|speaker|site|title)\s*:\s*(\"[^\"]*\"|'[^']*'|[^\s()]+)", re.I)
+# `name:value` for every facet (facet_table.py) and `title:`
+FIELD_RE = re.compile(r"\b(" + "|".join((*FACETS, "title")) + r")\s*:\s*(\"[^\"]*\"|'[^']*'|[^\s()]+)", re.I)
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-
-
-class QueryError(SrefindError, ValueError):
-    """A search parameter that cannot mean anything: a 400 on the web, exit 2 in the CLI."""
-
-    exit_code = 2
-
-
-def whole_number(name: str, raw: str, lo: int, hi: int) -> int:
-    """`raw` as an int in [lo, hi]; ASCII digits only (`int()` would take "٣" and fail on "²")."""
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_NUMBER_DIGITS) or not lo <= int(raw) <= hi:
-        raise QueryError(f"{name} must be a whole number from {lo} to {hi} in ASCII digits, not {_show(raw)}")
-    return int(raw)
-
-
-def _show(raw: str, width: int = 24) -> str:
-    """A parameter value quoted for an error message: printable, long ones cut."""
-    text = ascii(raw[:width])[1:-1]
-    return f"'{text}'" + (f"... ({len(raw):,} characters)" if len(raw) > width else "")
 
 
 @dataclass
@@ -105,30 +86,41 @@ class QueryBuilder:
         v = value.lower().strip()
         return self.topic_alias.get(v, self.topic_alias.get(v.replace("-", " "), v.replace(" ", "-")))
 
+    def read_value(self, facet: Facet, value: str) -> str:
+        """A value a user typed for `facet`, in the index's spelling (facet_table.py `reading`)."""
+        if facet.reading == "company":
+            return self.resolve_company(value)
+        if facet.reading == "topic":
+            return self.resolve_topic(value)
+        if facet.reading == "conference":
+            return normalize_conference(value)
+        return value
+
+    def filter_value(self, facet: Facet, value: str) -> str:
+        """A `?name=value` filter's value, read as the facet reads it; QueryError for a year that is no year."""
+        if facet.reading == "year" and value:
+            whole_number(facet.name, value, 1, 9999)  # "²" or 4,300 digits: QueryError, never a crash
+        return self.read_value(facet, value) if value else value
+
     def _field(self, m: re.Match, notes: list[str]) -> str:
         name, value = m.group(1).lower(), m.group(2)
         bare = value.strip("\"'")
         literal = lambda v: "'" + v.replace("'", " ") + "'"  # noqa: E731 - a single-quoted whoosh term
-        if name == "company":
-            return f"company:{literal(self.resolve_company(bare))}"
-        if name == "topic":
-            return f"topic:{literal(self.resolve_topic(bare))}"
-        if name == "year":
+        if name == "title":
+            return f'title:"{bare}"' if " " in bare else f"title:{bare}"
+        facet = FACET_BY_NAME[name]
+        if facet.query_field:
+            return f'{facet.query_field}:"{bare}"'
+        if facet.reading == "year":
             r = re.fullmatch(r"([0-9]{4})?\s*(?:\.\.|-|to)\s*([0-9]{4})?", bare)
             if r and (r.group(1) or r.group(2)):
-                return f"year:[{r.group(1) or ''} TO{' ' + r.group(2) if r.group(2) else ''}]"
+                return f"{name}:[{r.group(1) or ''} TO{' ' + r.group(2) if r.group(2) else ''}]"
             if bare.isascii() and bare.isdigit() and len(bare) <= 4:
-                return f"year:{bare}"
+                return f"{name}:{bare}"
             shown = m.group(0) if len(m.group(0)) <= 24 else m.group(0)[:20] + "…"
             notes.append(f"“{shown}” is not a year (such as 2019 or 2017..2019) and was left out.")
             return ""
-        if name == "speaker":
-            return f'speakers:"{bare}"'
-        if name == "conference":
-            return f"conference:{literal(normalize_conference(bare))}"
-        if name == "title":
-            return f'title:"{bare}"' if " " in bare else f"title:{bare}"
-        return f"{name}:{literal(bare)}"
+        return f"{name}:{literal(self.read_value(facet, bare))}"
 
     def _expand(self, segment: str) -> str:
         if not self.synonym_re:

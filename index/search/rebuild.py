@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from srefind.models import TalkEntry
+
 from .readers import latest_generation, resolve
 from .store import apply_changes, finish_merges, link, new_index_dir
 
@@ -35,7 +37,7 @@ def _ours(path: Path, name: str) -> bool:
     return bool(re.fullmatch(re.escape(name) + r"-\d{14}-[0-9a-f]{6}(\.old)?", path.name))
 
 
-def rebuild(index_dir: Path, pages: Iterable[tuple[str, list[dict]]], *,
+def rebuild(index_dir: Path, pages: Iterable[tuple[str, list[TalkEntry]]], *,
             on_progress: Callable[[int, int], None] | None = None) -> RebuildResult:
     """Write every page's entries into a new index and swap it in; delete the old one."""
     index_dir = Path(index_dir)
@@ -43,7 +45,7 @@ def rebuild(index_dir: Path, pages: Iterable[tuple[str, list[dict]]], *,
     first_generation = (latest_generation(str(old)) + 1) if old is not None and old.is_dir() else 0
     folder = new_index_dir(index_dir, max(first_generation, 0))
     n_pages = n_entries = 0
-    batch: list[tuple[str, list[dict]]] = []
+    batch: list[tuple[str, list[TalkEntry]]] = []
     try:
         for page_url, entries in pages:
             if not entries:

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
 
-from srefind.models import FACETS
+from srefind.facet_table import FACET_TABLE, FACETS, Facet
 
 from .fields import StemmedText, Vocabulary
 
 __all__ = ["FACETS", "TEXT_FIELDS", "build_schema"]
 TEXT_FIELDS = {"title": 3.0, "speakers": 2.0, "tags": 1.5, "summary": 1.0, "context": 0.3}
+
+
+def facet_field(f: Facet):
+    """How the index keeps a facet, from its storage (facet_table.py)."""
+    if f.storage == "many":
+        return KEYWORD(stored=True, commas=True, lowercase=False)
+    if f.storage == "year":
+        return NUMERIC(int, stored=True, sortable=True, signed=False, bits=32)
+    return ID(stored=True)
 
 
 def build_schema() -> Schema:
@@ -29,12 +38,7 @@ def build_schema() -> Schema:
         summary=StemmedText(stored=True, phrase=True),
         context=StemmedText(phrase=True, field_boost=TEXT_FIELDS["context"]),
         spell=Vocabulary(),
-        company=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        topic=KEYWORD(stored=True, commas=True, lowercase=False),
-        conference=ID(stored=True),
-        speaker=KEYWORD(stored=True, commas=True, lowercase=False),
-        site=ID(stored=True),
-        year=NUMERIC(int, stored=True, sortable=True, signed=False, bits=32),
+        **{f.name: facet_field(f) for f in FACET_TABLE},
         date=ID(stored=True, sortable=True),
         data=STORED(),
     )

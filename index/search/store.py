@@ -15,11 +15,13 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC, LockError
-from whoosh.reading import SegmentReader
+from whoosh.index import LockError
 
 from srefind.errors import IndexLockedError, IndexUnavailableError
+from srefind.facet_table import FACET_TABLE, Facet
+from srefind.models import TalkEntry
 
+from .compat import TOC, SegmentReader
 from .merges import ConcurrentWriter, merge_running, wait_for_merge
 from .readers import INDEX_NAME
 from .schema import build_schema
@@ -71,34 +73,37 @@ def index_exists(path: Path) -> bool:
     return path.is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
 
 
-def _document(entry: dict) -> dict:
+def _indexed(f: Facet, entry: TalkEntry) -> str | int:
+    """A facet's value(s) as its index field takes them (facet_table.py storage)."""
+    values = f.values(entry)
+    if f.storage == "year":
+        return int(values[0]) if values else 0
+    if f.storage == "one":
+        return values[0] if values else ""
+    return ",".join(v.replace(",", " ") for v in values)
+
+
+def _document(entry: TalkEntry) -> dict:
     tags = " ".join(
-        entry.get("companies", [])
-        + [t.replace("-", " ") for t in entry.get("topics", [])]
-        + [entry.get("conference") or "", str(entry.get("year") or "")]
+        entry.companies + [t.replace("-", " ") for t in entry.topics] + [entry.conference or "", str(entry.year or "")]
     )
     return {
-        "id": entry["id"],
-        "url": entry["url"],
-        "page_url": entry["page_url"],
-        "title": entry.get("title", ""),
-        "speakers": ", ".join(entry.get("speakers", [])),
+        "id": entry.id,
+        "url": entry.url,
+        "page_url": entry.page_url,
+        "title": entry.title,
+        "speakers": ", ".join(entry.speakers),
         "tags": tags,
-        "summary": entry.get("summary", ""),
-        "context": entry.get("context", ""),
-        "spell": " ".join([entry.get("title", ""), tags, " ".join(entry.get("speakers", [])), entry.get("summary", "")]),
-        "company": ",".join(entry.get("companies", [])),
-        "topic": ",".join(entry.get("topics", [])),
-        "conference": entry.get("conference") or "",
-        "speaker": ",".join(s.replace(",", " ") for s in entry.get("speakers", [])),
-        "site": entry.get("site", ""),
-        "year": int(entry["year"]) if entry.get("year") else 0,
-        "date": entry.get("date") or "",
-        "data": json.dumps(entry),
+        "summary": entry.summary,
+        "context": entry.context,
+        "spell": " ".join([entry.title, tags, " ".join(entry.speakers), entry.summary]),
+        **{f.name: _indexed(f, entry) for f in FACET_TABLE},
+        "date": entry.date or "",
+        "data": json.dumps(entry.to_dict()),
     }
 
 
-def apply_changes(path: Path, changes: Iterable[tuple[str, list[dict]]], *, timeout: float = 30.0) -> int:
+def apply_changes(path: Path, changes: Iterable[tuple[str, list[TalkEntry]]], *, timeout: float = 30.0) -> int:
     """Replace the entries of each changed page (delete by page_url, add its entries); one commit.
 
     Returns how many pages were written. Pages not named are not touched.

@@ -30,9 +30,10 @@ from .models import Page
 # to any of them (or to the data files they read) changes the fingerprint stored with each page's
 # entries, and the next run analyses the stored pages again.
 ANALYSIS_MODULES = (
-    "srefind.models", "srefind.crawler.extract", "srefind.index.tagging.pipeline",
-    "srefind.index.tagging.segmentation", "srefind.index.tagging.companies", "srefind.index.tagging.topics",
-    "srefind.index.tagging.conference", "srefind.index.tagging.text", "srefind.index.tagging.lexicon",
+    "srefind.models", "srefind.crawler.extract", "srefind.crawler.html", "srefind.crawler.adapters",
+    "srefind.index.tagging.pipeline", "srefind.index.tagging.segmentation", "srefind.index.tagging.companies",
+    "srefind.index.tagging.topics", "srefind.index.tagging.conference", "srefind.index.tagging.text",
+    "srefind.index.tagging.lexicon",
 )
 
 log = logging.getLogger("srefind.pipeline")

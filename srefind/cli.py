@@ -669,11 +669,30 @@ def eval_(shared, floors, fail_rate, max_rps, details, as_json) -> None:
         for k, v in report.figures.items():
             table.add_row(k, str(v), str(fl.get(k, "")))
         out.print(table)
+        for key, title in (("per_site", "dev sites (crawled)"), ("pages_per_site", "corpus/pages (each page as it is)")):
+            if report.details.get(key):
+                out.print(_per_site_table(report.details[key], title))
         if details:
             out.print_json(json.dumps(report.details))
     if bad:
         click.echo("srefind: error: below the floor: " + "; ".join(bad), err=True)
         sys.exit(1)
+
+
+PER_SITE_COLUMNS = {"company_precision": "co P", "company_f1": "co F1", "topic_precision": "top P",
+                    "topic_f1": "top F1", "speaker_recall": "spk R", "title_accuracy": "title",
+                    "relevance_accuracy": "rel", "split_accuracy": "split"}
+
+
+def _per_site_table(per_site: dict[str, dict[str, float]], title: str) -> Table:
+    """Every site's own figures (blank where the site has nothing to count for one)."""
+    table = Table(title=f"per site: {title}")
+    table.add_column("site", no_wrap=True)
+    for header in PER_SITE_COLUMNS.values():
+        table.add_column(header, justify="right", no_wrap=True)
+    for site, figures in per_site.items():
+        table.add_row(site, *(f"{figures[c]:.2f}" if c in figures else "" for c in PER_SITE_COLUMNS))
+    return table
 
 
 def _fresh_demo_dir(path: Path) -> None:

@@ -28,6 +28,7 @@ from .config import load_config
 from .crawler.engine import CrawlStats
 from .errors import SrefindError
 from .models import TalkEntry
+from .scores import Tally, per_site_figures, prf
 
 CORE_KINDS = ("writeup", "talk")
 
@@ -142,13 +143,6 @@ def locate(url: str, bases: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
-
-
 @dataclass
 class Report:
     figures: dict[str, float] = field(default_factory=dict)
@@ -234,46 +228,85 @@ def score_crawl(shared: Path, gold: dict, held: set, pages: dict, bases: dict, l
 
 
 def score_tags(gold: dict, held: set, pages: dict) -> Report:
+    """Tags, relevance, splitting, titles and speakers of the crawled dev sites: totals, per site and
+    each figure's worst site."""
     rep = Report()
     present = {k: g for k, g in gold.items() if k not in held}
-    counts = {"company": [0, 0, 0], "topic": [0, 0, 0]}
+    tallies: dict[str, Tally] = {}
     errors: dict[str, list[str]] = {"company": [], "topic": []}
-    for key, g in present.items():
-        if not g["srecon"] or g["kind"] not in CORE_KINDS:
-            continue
-        entries = pages.get(key, [])
-        for name, field_ in (("company", "companies"), ("topic", "topics")):
-            predicted = {v for e in entries for v in getattr(e, field_)}
-            truth = set(g[field_])
-            counts[name][0] += len(predicted & truth)
-            counts[name][1] += len(predicted - truth)
-            counts[name][2] += len(truth - predicted)
-            if predicted != truth:
-                errors[name].append(f"{key[0]}{key[1]}: +{sorted(predicted - truth)} -{sorted(truth - predicted)}")
-    for name, (tp, fp, fn) in counts.items():
-        p, r, f = prf(tp, fp, fn)
-        rep.figures[f"{name}_precision"] = round(p, 4)
-        rep.figures[f"{name}_recall"] = round(r, 4)
-        rep.figures[f"{name}_f1"] = round(f, 4)
-    # Relevance: SREcon write-ups and talk pages indexed, off-topic and listing pages not.
-    right = total = 0
     wrong_rel = []
     for key, g in present.items():
-        if g["kind"] == "program":
-            continue  # program pages feed discovery; their talks are indexed from the talk pages
-        total += 1
-        ok = (key in pages) == bool(g["srecon"])
-        right += ok
-        if not ok:
-            wrong_rel.append(f"{key[0]}{key[1]} ({g['kind']})")
-    rep.figures["relevance_accuracy"] = round(right / max(1, total), 4)
+        t = tallies.setdefault(key[0], Tally())
+        entries = pages.get(key, [])
+        if g["srecon"] and g["kind"] in CORE_KINDS:
+            (c_extra, c_missed), (t_extra, t_missed) = t.count_tags(entries, g["companies"], g["topics"])
+            for name, extra, missed in (("company", c_extra, c_missed), ("topic", t_extra, t_missed)):
+                if extra or missed:
+                    errors[name].append(f"{key[0]}{key[1]}: +{sorted(extra)} -{sorted(missed)}")
+            t.count_talks(entries, g["talks"])
+        # Relevance: SREcon write-ups and talk pages indexed, off-topic and listing pages not.
+        if g["kind"] != "program":  # program pages feed discovery; their talks are indexed from the talk pages
+            ok = (key in pages) == bool(g["srecon"])
+            t.relevance[0] += ok
+            t.relevance[1] += 1
+            if not ok:
+                wrong_rel.append(f"{key[0]}{key[1]} ({g['kind']})")
+        if g["kind"] == "writeup" and len(g["talks"]) >= 2:
+            t.split[0] += len(entries) == len(g["talks"])
+            t.split[1] += 1
+    figures, per_site = per_site_figures(tallies)
+    rep.figures.update(figures)
     multi = [(k, g) for k, g in present.items() if g["kind"] == "writeup" and len(g["talks"]) >= 2]
-    split_ok = [k for k, g in multi if len(pages.get(k, [])) == len(g["talks"])]
-    rep.figures["split_accuracy"] = round(len(split_ok) / max(1, len(multi)), 4)
     rep.details.update(
-        tag_errors=errors, relevance_errors=wrong_rel,
+        tag_errors=errors, relevance_errors=wrong_rel, per_site=per_site,
         split={f"{k[0]}{k[1]}": [len(pages.get(k, [])), len(g["talks"])] for k, g in multi},
     )
+    return rep
+
+
+def score_pages(shared: Path) -> Report:
+    """`corpus/pages/`: single real pages from blogs the crawl never sees, each extracted and tagged
+    as it is (at https://<its file path>), scored per site (the file's first folder)."""
+    from .crawler.extract import decode_html, extract
+    from .index.tagging import Tagger
+
+    rep = Report()
+    labels = shared / "eval" / "gold-pages.jsonl"
+    if not labels.exists():
+        return rep
+    tagger = Tagger()
+    tallies: dict[str, Tally] = {}
+    split, wrong_rel, tag_errors = {}, [], []
+    for line in labels.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        g = json.loads(line)
+        site = g["file"].split("/", 1)[0]
+        t = tallies.setdefault(site, Tally())
+        html = decode_html((shared / "corpus" / "pages" / g["file"]).read_bytes(), None)
+        analysis = tagger.analyze(extract("https://" + g["file"], html))
+        entries = analysis.entries if analysis.relevant else []
+        t.relevance[0] += analysis.relevant == bool(g["srecon"])
+        t.relevance[1] += 1
+        if analysis.relevant != bool(g["srecon"]):
+            wrong_rel.append(f"{g['id']} {g['file']} ({g['kind']})")
+        if not g["srecon"]:
+            continue
+        if g["kind"] in CORE_KINDS:
+            (c_extra, c_missed), (t_extra, t_missed) = t.count_tags(entries, g["companies"], g["topics"])
+            if c_extra or c_missed or t_extra or t_missed:
+                tag_errors.append(f"{g['id']}: companies +{sorted(c_extra)} -{sorted(c_missed)}, "
+                                  f"topics +{sorted(t_extra)} -{sorted(t_missed)}")
+        t.count_talks(entries, g["talks"])
+        lo, hi = g.get("talks_ok") or [g["talks_expected"]] * 2
+        if g["talks_expected"] >= 2:
+            t.split[0] += lo <= len(entries) <= hi
+            t.split[1] += 1
+            split[g["id"]] = [len(entries), g["talks_expected"]]
+    figures, per_site = per_site_figures(tallies, prefix="pages_")
+    rep.figures.update(figures)
+    rep.details.update(pages_per_site=per_site, pages_split=split, pages_relevance_errors=wrong_rel,
+                       pages_tag_errors=tag_errors)
     return rep
 
 
@@ -349,7 +382,7 @@ def evaluate(shared: Path, *, work: Path | None = None, **web) -> Report:
         pages = entries_by_page(data_dir, bases)
         report = Report()
         for part in (score_crawl(shared, gold, held, pages, bases, log, data_dir), score_tags(gold, held, pages),
-                     score_ranking(shared, data_dir, bases, held), score_written_examples()):
+                     score_ranking(shared, data_dir, bases, held), score_written_examples(), score_pages(shared)):
             report.figures.update(part.figures)
             report.details.update(part.details)
         report.details["crawl"] = stats.to_dict()

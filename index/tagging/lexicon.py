@@ -73,6 +73,7 @@ __all__ = [
 COMPANIES_FILE = "companies.tsv"
 TOPICS_FILE = "topics.toml"
 SYNONYMS_FILE = "synonyms.txt"
+FIRST_NAMES_FILE = "first_names.txt"  # shipped only: given names, for telling speakers from title words
 
 PathLike = str | Path
 _Source = Path | Traversable
@@ -206,11 +207,18 @@ def tagging_files_digest(extra_dir: PathLike | None = None) -> str:
     import hashlib
 
     h = hashlib.sha256()
+    h.update(data_file(FIRST_NAMES_FILE).read_bytes())
     for name in (COMPANIES_FILE, TOPICS_FILE):
         h.update(data_file(name).read_bytes())
         extra = _extra(extra_dir, name) if extra_dir is not None and Path(extra_dir).is_dir() else None
         h.update(b"\0" + (extra.read_bytes() if extra else b""))
     return h.hexdigest()
+
+
+def load_first_names() -> frozenset[str]:
+    """The shipped given names, lower case (see the file's header for where they come from)."""
+    text = data_file(FIRST_NAMES_FILE).read_text(encoding="utf-8")
+    return frozenset(line for _, line in _lines(text))
 
 
 def _lines(text: str) -> list[tuple[int, str]]:

@@ -16,8 +16,9 @@ from srefind.models import Page, TalkEntry, entry_id
 
 from .companies import CompanyTagger
 from .conference import ConferenceGuess, guess_conference
-from .lexicon import load_companies, load_topics
+from .lexicon import load_companies, load_first_names, load_topics
 from .segmentation import Section, segment
+from .speakers import SpeakerFinder
 from .text import sentences, words
 
 MIN_WORDS = 12
@@ -46,6 +47,8 @@ class Tagger:
         from .topics import TopicTagger  # after lexicon, so a bad topics file names itself
 
         self.topics = TopicTagger(load_topics(extra_dir=lexicon_dir))
+        names = self.companies.names
+        self.speakers = SpeakerFinder(load_first_names(), lambda text: names.lookup(text) is not None)
 
     # -- relevance ----------------------------------------------------------------
     def _relevance(self, page: Page, conf: ConferenceGuess) -> tuple[bool, str]:
@@ -81,13 +84,34 @@ class Tagger:
     def _section_title(self, page: Page, section: Section, split: str) -> tuple[str, list[tuple[str, str]]]:
         """A talk's title and the (speaker, affiliation) pairs the page names for it."""
         if split == "single":
-            title = page.talk_title or TITLE_SUFFIX.sub("", page.title) or section.heading
+            title = page.talk_title or TITLE_SUFFIX.sub("", self.speakers.clean_title(page.title)) or section.heading
             return title, [(p.name, p.affiliation) for p in page.speakers]
         if section.title:
             return section.title, [(n, self.companies.resolve(o) if o else "") for n, o in section.people]
         first = sentences(section.blocks[0])[0] if section.blocks else ""
         title = first if len(first) <= 110 else first[:107].rsplit(" ", 1)[0] + "…"
         return title, []
+
+    def _speakers(self, page: Page, section: Section, people: list[tuple[str, str]], title: str, many: bool
+                  ) -> tuple[list[str], str]:
+        """A talk's speakers, and its title cleaned of them. An organiser's talk page names its
+        speakers in fields; elsewhere every name must look like a person's (speakers.py), and one
+        beside an organisation the gazetteer lacks needs a known given name too."""
+        if page.page_type == "talk":
+            speakers = [name for name, _ in people if name]
+            for block in section.blocks[:1]:
+                speakers += [a.speaker for a in self.companies.affiliations(block) if a.speaker not in speakers]
+            return speakers, title
+        finder = self.speakers
+        speakers = [n for n in (finder.person(name, strong=True) for name, _ in people if name) if n]
+        heading = section.title or section.heading or (page.title if not many else "")
+        speakers += [n for n in finder.find([heading, *section.blocks[:2]], section.blocks[2:]) if n not in speakers]
+        for block in section.blocks[:1]:
+            for aff in self.companies.affiliations(block):
+                n = finder.person(aff.speaker, strong=finder.is_company(aff.organisation))
+                if n and n not in speakers:
+                    speakers.append(n)
+        return speakers, finder.clean_title(title) if title else title
 
     # -- the pipeline --------------------------------------------------------------
     def analyze(self, page: Page) -> PageAnalysis:
@@ -117,11 +141,7 @@ class Tagger:
                 title if split != "paragraphs" else "", section.blocks, people, subject=section.subject
             )
             topics = self.topics.tag(title if split != "paragraphs" else "", section.blocks)
-            speakers = [name for name, _ in people if name]
-            for block in section.blocks[:1]:
-                for aff in self.companies.affiliations(block):
-                    if aff.speaker not in speakers:
-                        speakers.append(aff.speaker)
+            speakers, title = self._speakers(page, section, people, title, many)
             evidence = {f"company:{c}": h.evidence for c, h in companies.items()}
             evidence.update({f"topic:{t}": h.evidence for t, h in topics.items()})
             if conf.conference or conf.year:

@@ -86,9 +86,28 @@ def parse_affiliation_line(text: str) -> list[tuple[str, str]] | None:
     return [(n, org) for n in names]
 
 
+WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?"
+MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+# "Day 2", "Day two: keynotes", "Track 3 — Observability", "Part II"
+NUMBERED_PART = re.compile(r"^(?:day|track|room|part|hall|stage)\s+(?:\d{1,2}|one|two|three|four|five|[ivx]{1,4})\b", re.I)
+# "Tuesday", "Tuesday, 7 October", "Wed 8th Oct (afternoon)", "7 October 2025", "October 7"
+DATE_WORDS = re.compile(rf"^(?:{WEEKDAY}|{MONTH}|morning|afternoon|evening|day|and|the|of|st|nd|rd|th)$", re.I)
+
+
+def context_heading(text: str) -> bool:
+    """A day, date, track or part heading: context for the talks under it, never a talk itself."""
+    text = text.strip()
+    if NUMBERED_PART.match(text):
+        return True
+    words = re.findall(r"[^\W\d_]+", text)
+    return bool(words) and len(words) <= 5 and all(DATE_WORDS.match(w) for w in words) and bool(
+        re.match(rf"(?:{WEEKDAY}|{MONTH}|\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH})\b", text, re.I))
+
+
 def _talk_heading(text: str) -> bool:
     text = text.strip()
-    return bool(text) and not GENERIC_HEADINGS.fullmatch(text) and len(text) <= 200
+    return bool(text) and not GENERIC_HEADINGS.fullmatch(text) and not context_heading(text) and len(text) <= 200
 
 
 def split_by_headings(blocks: list[Block]) -> list[Section] | None:

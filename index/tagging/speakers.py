@@ -1,0 +1,155 @@
+"""Who gave a talk: person names a write-up puts beside the cues it uses for speakers.
+
+Write-ups name speakers in a handful of ways whatever the blog: a "Speakers: A, B (Org)" line,
+a lead "Name, Company — Title" line, "Title by Name at SREcon", "a talk by Name", "Name's
+keynote", "Name (Company)" in a list or table cell. A cue alone is not enough: "by Continuous
+Pipelines" has the shape of a name. So a candidate must look like a person's name (two to four
+capitalised words, none of them a title word, no company name), and beside a weak cue ("by",
+"'s talk") its first word must also be a known given name (srefind/data/first_names.txt); the
+strong cues (a speakers line, a lead name-comma-company-dash line, a parenthesised affiliation)
+take any name-shaped candidate, so names the list lacks are found there.
+
+The same cues give a cleaner title: "1. The SRE I Aspire To Be by Yaniv Aknin at SREcon 2019"
+is the talk "The SRE I Aspire To Be" by Yaniv Aknin.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from .companies import NOT_NAME_WORDS, NOT_ORGS
+
+# Words that start or end title-like phrases and are never part of a speaker's name.
+TITLE_WORDS = NOT_NAME_WORDS | NOT_ORGS | {
+    "Site", "Reliability", "Engineering", "Engineer", "Engineers", "Keynote", "Plenary", "Panel", "Workshop",
+    "Lightning", "Speakers", "Speaker", "Presenter", "Presenters", "Track", "Session", "Room", "Hall", "Stage",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
+    "April", "May", "June", "July", "August", "September", "October", "November", "December", "Day", "Morning",
+    "Afternoon", "Evening", "Youtube", "YouTube", "Slides", "Video", "Recording", "Abstract", "Summary", "Notes",
+    "Introduction", "Conclusion", "Overview", "Takeaways", "Update", "SREcon", "SRECon", "Conference", "Q&A",
+    # job titles: "Presenter: Kyle, Senior Production Engineer at Meta"
+    "Senior", "Staff", "Principal", "Production", "Lead", "Head", "Chief", "Distinguished", "Junior", "Software",
+    "Systems", "Manager", "Director", "Architect", "Developer", "Developers", "Founder", "Co-founder", "Member",
+    "Technical", "Team", "Fellow", "Researcher", "Scientist", "Consultant", "Advocate", "Evangelist", "Intern",
+}
+TOKEN = r"[^\W\d_][\w'’.-]*"
+CANDIDATE = rf"{TOKEN}(?:[ \u00a0]+{TOKEN}){{1,4}}"
+SPLIT_NAMES = re.compile(r"\s*(?:,|;|/|&|\band\b)\s*")
+PARTICLES = {"van", "de", "von", "der", "da", "del", "la", "le", "di", "du", "dos", "bin", "al"}
+
+# Strong cues: the whole cue says "these are the speakers".
+SPEAKERS_LINE = re.compile(r"^\s*(?:speakers?|presenters?|presented by|speaker\(s\))\s*[:：—–-]\s*(?P<names>.+)$", re.I)
+LEAD_LINE = re.compile(
+    rf"^\s*(?P<names>{CANDIDATE}(?:\s*(?:,|and|&)\s*{CANDIDATE})*)\s*"
+    r"(?:,\s*(?P<org>[^—–|:()]{2,60}?))?\s*[—–|]\s+\S")
+PAREN = re.compile(rf"(?P<name>{CANDIDATE})\s*\((?P<org>[^()]{{2,60}})\)")
+# Weak cues: the name must start with a known given name.
+BY = re.compile(rf"\bby\s+(?P<name>{CANDIDATE})")
+POSSESSIVE = re.compile(rf"(?P<name>{CANDIDATE})['’]s\s+(?:keynote|talk|presentation|session|plenary)\b", re.I)
+
+NUMBERING = re.compile(r"^\s*(?:\d{1,2}|[ivx]{1,4})[.):]\s+", re.I)
+EVENT = r"SRE\s?con[\w/'’ -]{0,30}?"
+AT_EVENT = re.compile(rf"\s*(?:[,(]\s*)?\b(?:at|@)\s+{EVENT}\)?\s*$", re.I)  # "… at SREcon 2019"
+# "Talk at SRECON EU: Title", "My notes from SREcon19: Title", "SREcon23 Americas - Title"
+EVENT_PREFIX = re.compile(
+    rf"^(?:(?:my\s+)?(?:talk|keynote|presentation|notes?|slides)\s+(?:at|from)\s+)?{EVENT}\s*[:|–—-]\s+(?=\S)", re.I)
+
+
+class SpeakerFinder:
+    """Finds speakers in a talk's heading and first lines; `is_company` keeps company names out."""
+
+    def __init__(self, first_names: Iterable[str], is_company: Callable[[str], bool]) -> None:
+        self.first_names = frozenset(first_names)
+        self.is_company = is_company
+
+    # -- names -----------------------------------------------------------------------
+    def person(self, candidate: str, *, strong: bool) -> str:
+        """`candidate` as a person's name ("" when it is not one): trailing words that are not part
+        of it (a company, "at", a title word) are cut; beside a weak cue the given name must be known."""
+        words = candidate.replace("\u00a0", " ").split()
+        while words and (words[-1] in TITLE_WORDS or self.is_company(words[-1]) or not _capitalised(words[-1])):
+            words.pop()
+        if not 2 <= len(words) <= 4 or any(w in TITLE_WORDS for w in words):
+            return ""
+        if not all(_capitalised(w) or w.lower() in PARTICLES for w in words) or not _capitalised(words[0]):
+            return ""
+        if any(c.isdigit() for w in words for c in w):
+            return ""  # "SREcon23 Americas"
+        name = " ".join(w.rstrip(".,") if len(w) > 2 else w for w in words)
+        if self.is_company(name) or any(self.is_company(w) for w in words if len(w) > 3):
+            return ""
+        if not strong and words[0].lower() not in self.first_names:
+            return ""
+        return name
+
+    def _names_list(self, text: str, *, strong: bool) -> list[str]:
+        text = re.sub(r"\([^()]*\)", ",", text)  # "A (Org), B (Org)" -> "A , B ,"
+        out = []
+        for part in SPLIT_NAMES.split(text):
+            name = self.person(part.strip(), strong=strong)
+            if name:
+                out.append(name)
+        return out
+
+    def find(self, lines: Iterable[str], more: Iterable[str] = ()) -> list[str]:
+        """Speakers named in `lines` (a talk's heading, then its first paragraphs), in order, then
+        those that the strong cues name in `more` (the rest of the talk's text)."""
+        found: list[str] = []
+
+        def keep(names: Iterable[str]) -> None:
+            for n in names:
+                if n and n not in found:
+                    found.append(n)
+
+        for line in lines:
+            line = " ".join(line.split())
+            if not line:
+                continue
+            m = SPEAKERS_LINE.match(line)
+            if m:
+                keep(self._names_list(m.group("names"), strong=True))
+                continue
+            m = LEAD_LINE.match(line)
+            if m and (m.group("org") or " and " in m.group("names") or "," not in m.group("names")):
+                keep(self._names_list(m.group("names"), strong=True))
+            for m in PAREN.finditer(line):
+                # "Name (Org)" is strong for a known organisation; else the given name must be known
+                # ("Lineage Driven Fault Injection (LDFI)" has a name's shape too)
+                keep([self.person(_last_words(m.group("name")), strong=self.is_company(m.group("org").strip()))])
+            for pat in (BY, POSSESSIVE):
+                for m in pat.finditer(line):
+                    keep([self.person(m.group("name"), strong=False)])
+        for line in more:
+            m = SPEAKERS_LINE.match(" ".join(line.split()))
+            if m:
+                keep(self._names_list(m.group("names"), strong=True))
+        return found
+
+    # -- titles ----------------------------------------------------------------------
+    def clean_title(self, title: str) -> str:
+        """A heading as a talk title: list numbering, "by <speaker> …" and "at SREcon …" taken off."""
+        t = EVENT_PREFIX.sub("", NUMBERING.sub("", title.strip()))
+        m = BY.search(t)
+        if m and m.start() > 8 and (self.person(m.group("name"), strong=False)
+                                    or self.person(m.group("name"), strong=True) and AT_EVENT.search(t)):
+            t = t[: m.start()].rstrip(" ,–—-:")
+        t = AT_EVENT.sub("", t).rstrip(" ,–—-:")
+        return t or title.strip()
+
+
+def _capitalised(word: str) -> bool:
+    core = word.strip("'’.,-")
+    return bool(core) and core[0].isupper() and any(c.islower() for c in core)
+
+
+def _last_words(candidate: str, n: int = 4) -> str:
+    """The end of a candidate before "(Org)": "Kelly talked with Lorin Hochstein" -> its last words
+    that are all capitalised ("Lorin Hochstein")."""
+    words = candidate.split()
+    tail: list[str] = []
+    for w in reversed(words):
+        if not (_capitalised(w) or w.lower() in PARTICLES) or len(tail) == n:
+            break
+        tail.insert(0, w)
+    return " ".join(tail)

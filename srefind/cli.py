@@ -670,8 +670,9 @@ def eval_(shared, floors, fail_rate, max_rps, details, as_json) -> None:
             table.add_row(k, str(v), str(fl.get(k, "")))
         out.print(table)
         for key, title in (("per_site", "dev sites (crawled)"), ("pages_per_site", "corpus/pages (each page as it is)")):
-            if report.details.get(key):
-                out.print(_per_site_table(report.details[key], title))
+            per_site = report.details.get(key)
+            if isinstance(per_site, dict) and per_site:
+                out.print(_per_site_table(per_site, title))
         if details:
             out.print_json(json.dumps(report.details))
     if bad:

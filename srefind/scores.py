@@ -63,9 +63,11 @@ class Tally:
             for i, v in enumerate(theirs):
                 mine[i] += v
 
-    def count_tags(self, entries: list[TalkEntry], companies: Iterable[str], topics: Iterable[str]) -> tuple[set, set]:
-        """Company and topic sets of a page against its labels; returns what was wrong (+extra, -missed)."""
-        wrong = []
+    def count_tags(self, entries: list[TalkEntry], companies: Iterable[str], topics: Iterable[str]
+                   ) -> tuple[tuple[set[str], set[str]], tuple[set[str], set[str]]]:
+        """Company and topic sets of a page against its labels; returns what was wrong, as
+        (extra, missed) for companies, then for topics."""
+        wrong: list[tuple[set[str], set[str]]] = []
         for name, predicted, truth in (("company", {v for e in entries for v in e.companies}, set(companies)),
                                        ("topic", {v for e in entries for v in e.topics}, set(topics))):
             c = getattr(self, name)

@@ -59,3 +59,56 @@ def test_a_speaker_is_a_persons_name_beside_a_speaker_cue(tagger, line, names):
 ])
 def test_titles_lose_numbering_speaker_and_event_but_keep_their_words(tagger, heading, title):
     assert tagger.speakers.clean_title(heading) == title
+
+
+def _talk_list(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+def test_list_items_that_open_with_a_title_are_the_talks(tagger):
+    body = ("<p>I went to SREcon24 EMEA this year; these are the talks I keep thinking about.</p>" + _talk_list([
+        "Budgets Nobody Reads : This talk by Ellen Fischer from Spotify was about error budgets nobody looks at.",
+        "Counting Bytes in Flight - a careful look at queueing in load balancers and what it costs in latency.",
+        "Why the Retry Storm Happened : a post-incident review of retries amplifying a small database blip.",
+    ]))
+    got = analyze(tagger, body)
+    assert got.split == "list"
+    assert [e.title for e in got.entries] == ["Budgets Nobody Reads", "Counting Bytes in Flight",
+                                             "Why the Retry Storm Happened"]
+    assert got.entries[0].speakers == ["Ellen Fischer"]
+
+
+def test_a_term_dash_note_item_inside_one_talks_notes_is_no_talk(tagger):
+    notes = [f"point number {n} about the migration and what the team measured along the way" for n in range(9)]
+    body = ("<p>My notes from one SREcon24 EMEA talk about moving a fleet of databases to new hardware.</p>"
+            + _talk_list(notes[:5] + ["Canary hosts - the team kept three of them on the old kernel"] + notes[5:]))
+    assert len(analyze(tagger, body).entries) == 1
+
+
+def test_one_bullet_per_talk_under_day_headings(tagger):
+    body = ("<h2>Day 1</h2>" + _talk_list([
+        "The opening keynote argued that on-call load is a reliability metric of its own.",
+        "A talk on histogram-based SLOs showed why averages hide the slow requests.",
+    ]) + "<h2>Day 2</h2>" + _talk_list(["Security teams can borrow error budgets, one speaker argued at length."]))
+    assert len(analyze(tagger, body).entries) == 3
+
+
+def test_a_bare_list_of_speakers_and_titles_is_a_program_but_with_impressions_a_write_up(tagger):
+    lines = [f"{who} — {title}" for who, title in [
+        ("Ellen Fischer", "Budgets Nobody Reads"), ("Tom Baker", "Counting Bytes in Flight"),
+        ("Sarah Okoro", "Why the Retry Storm Happened"), ("Daniel Kowalski", "Rebuilding the Pager"),
+        ("Maria Lindqvist", "Queues That Never Drain")]]
+    program = analyze(tagger, "<p>The talks:</p>" + _talk_list(lines))
+    assert not program.relevant and "program" in program.reason
+    impressions = ("<p>SREcon24 EMEA was the best edition I have been to: the hallway track was lively, the "
+                   "rooms were full, and almost every talk I picked had something I could take home to my team. "
+                   "These are the ones I would watch again, in the order I saw them.</p>"
+                   "<p>Next year I want to bring two people from the platform team along with me.</p>")
+    writeup = analyze(tagger, impressions + _talk_list(lines))
+    assert writeup.relevant and [e.speakers for e in writeup.entries][:2] == [["Ellen Fischer"], ["Tom Baker"]]
+    assert writeup.entries[0].title == "Budgets Nobody Reads"
+
+
+def test_a_link_to_a_code_repository_does_not_make_a_company_the_subject(tagger):
+    body = "<p>The QUIC talk at SREcon24 EMEA was thorough, and it pointed to a GitHub repo with the test rig.</p>"
+    assert all("GitHub" not in e.companies for e in analyze(tagger, body).entries)

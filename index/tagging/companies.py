@@ -32,7 +32,10 @@ PASSING_BEFORE = re.compile(
     r"as|sponsored by|sponsors?|thanks to|e\.g)\s+(?:the\s+)?$",
     re.I,
 )
-PASSING_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:book|books|paper|papers|SRE book|does|did)\b", re.I)
+# "Google's SRE book", "like Google does", "a GitHub repo/resource/link": the company is not the talk's subject
+PASSING_AFTER = re.compile(
+    r"^(?:'s|’s)?\s*(?:book|books|paper|papers|SRE book|does|did|repo|repos|repository|repositories|resource|"
+    r"resources|link|links|gist|gists)\b", re.I)
 SPONSOR = re.compile(r"\bsponsor", re.I)
 NAME = r"[A-Z][a-z][a-zA-Z'’.-]*(?:\s+(?:van|de|von|der|da|del|la|le)?\s*[A-Z][a-z][a-zA-Z'’.-]*){1,2}"
 ORG = r"[A-Z0-9](?:[\w&'’-]|\.(?=\w))*(?:\s+(?:of|and|&)?\s*[A-Z0-9](?:[\w&'’-]|\.(?=\w))*){0,4}"

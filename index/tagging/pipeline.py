@@ -24,6 +24,9 @@ from .text import sentences, words
 MIN_WORDS = 12
 SUMMARY_CHARS = 6000
 CONTEXT_CHARS = 3000
+PROGRAM_MIN_TALKS = 5  # a talk list this long, with no notes on any talk, is a program
+PROGRAM_LINE_WORDS = 40
+PROGRAM_PROSE_WORDS = 50  # ... and with fewer words than this around it (a write-up says what the writer thought)
 TITLE_SUFFIX = re.compile(r"\s+[|·•–—-]\s+[^|·•–—-]{2,60}$")
 LEAD = re.compile(r"^[\s\W]*(?:At\s+|The\s+)?(?P<subject>[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3})")
 
@@ -65,6 +68,16 @@ class Tagger:
         if conf.mentions >= 2:
             return True, f"SREcon named {conf.mentions} times"
         return False, "not about an SREcon talk"
+
+    @staticmethod
+    def _a_program(page: Page, sections: list[Section]) -> bool:
+        if len(sections) < PROGRAM_MIN_TALKS or not all(
+                sec.people and len(sec.blocks) == 1 and len(words(sec.blocks[0])) <= PROGRAM_LINE_WORDS
+                for sec in sections):
+            return False
+        listed = {sec.blocks[0] for sec in sections}
+        prose = sum(len(words(b.text)) for b in page.blocks if b.kind == "text" and b.text not in listed)
+        return prose < PROGRAM_PROSE_WORDS
 
     # -- segmentation helpers -------------------------------------------------------
     def _introduces(self, paragraph: str) -> str | None:
@@ -125,6 +138,11 @@ class Tagger:
         else:
             sections, split = segment(page.blocks, self._introduces)
         result.split = split
+        if split == "list" and self._a_program(page, sections):
+            # every talk is one "speaker — title" line, with next to no prose around them: a
+            # program, not notes on the talks; they are indexed from their own pages and write-ups
+            result.relevant, result.reason = False, f"a list of {len(sections)} talks without notes (a program)"
+            return result
         many = len(sections) > 1
         context = ""
         if many:

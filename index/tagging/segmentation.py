@@ -47,6 +47,7 @@ class Section:
     subject: str = ""  # the company or speaker the opening paragraph introduces (paragraph splits)
     title: str = ""  # the talk's title, when the page states it
     people: list[tuple[str, str]] = field(default_factory=list)  # (speaker, affiliation)
+    lead: bool = False  # started by a "Title - notes" list item (split_by_talk_list)
 
 
 def _normalise(text: str) -> str:
@@ -67,6 +68,23 @@ def parse_title_line(text: str) -> tuple[str, list[tuple[str, str]]] | None:
         return None
     org = (m.group("org") or m.group("org2") or "").strip()
     return title, [(n, org) for n in split_names(m.group("who"))]
+
+
+# "Jane Doe — Title", "Jane Doe and John Roe, Uber – Title": the speakers first
+NAME_FIRST = re.compile(rf"^(?P<who>{NAMES})(?:,\s*(?P<org>[^—–,]{{2,40}}?))?\s+(?:—|–|-{{1,2}})\s+(?P<title>\S.{{4,200}})$")
+
+
+def parse_name_first(text: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """'Jane Doe — Title' -> ('Title', [('Jane Doe', '')]): a line that names its speakers before
+    the title, told from 'Title — Jane Doe' by the names side being the shorter one."""
+    m = NAME_FIRST.match(_normalise(text))
+    if not m:
+        return None
+    who, title = m.group("who"), m.group("title").strip(" \"“”")
+    if len(title.split()) <= len(who.split()) or len(title.split()) > 30:
+        return None
+    org = (m.group("org") or "").strip()
+    return title, [(n, org) for n in split_names(who)]
 
 
 def parse_affiliation_line(text: str) -> list[tuple[str, str]] | None:
@@ -137,26 +155,69 @@ def split_by_headings(blocks: list[Block]) -> list[Section] | None:
     return None
 
 
+# "Title - what the writer made of it", "Title : This talk by …", "Title. This talk was presented by …"
+LEAD_ITEM = re.compile(
+    r"^(?P<title>[^\s].{4,140}?)(?:\s[-–—]\s|\s:\s|\.\s(?=(?:This|The)\s+(?:talk|session|presentation|keynote)\b))"
+    r"\s*(?P<rest>\S.{15,})$", re.S)
+
+
+LEAD_ITEMS_SHARE = 1 / 3  # "Title - notes" items start talks only when they are this share of the list items
+
+
+def _title_like(text: str) -> bool:
+    """A talk title's shape: a short phrase, mostly capitalised, not a sentence."""
+    words = text.split()
+    if not 2 <= len(words) <= 16 or not text[:1].isupper() or text.rstrip()[-1:] in ".!?,;":
+        return False
+    long_words = [w for w in words if len(w) > 3]
+    return bool(long_words) and sum(w[:1].isupper() for w in long_words) / len(long_words) >= 0.5
+
+
+def parse_lead_item(text: str) -> str | None:
+    """The title a list item opens with ("Title - notes", "Title : This talk by …"); None otherwise."""
+    m = LEAD_ITEM.match(_normalise(text))
+    if not m or not _title_like(m.group("title").strip(" \"“”*")):
+        return None
+    return m.group("title").strip(" \"“”*")
+
+
 def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
-    """Split at list items that name talks: 'Title by Speaker', or a title then a 'Speaker, Company' item."""
+    """Split at list items that name talks: 'Title by Speaker', a title then a 'Speaker, Company'
+    item, 'Title - notes' items; under a day or track heading, every list item of a sentence or
+    more is a talk (notes taken one bullet per talk). Items that name no talk belong to the one
+    before (its nested notes)."""
     sections: list[Section] = []
     current: Section | None = None
-    items = [b for b in blocks if b.kind == "text"]
+    under_context = False  # the last heading was a day, date or track heading
+    lead_items = 0
     i = 0
-    while i < len(items):
-        b = items[i]
-        nxt = items[i + 1] if i + 1 < len(items) else None
+    while i < len(blocks):
+        b = blocks[i]
+        if b.kind == "heading":
+            under_context = context_heading(b.text)
+            current = None
+            i += 1
+            continue
+        nxt = blocks[i + 1] if i + 1 < len(blocks) and blocks[i + 1].kind == "text" else None
         if b.tag == "li":
-            parsed = parse_title_line(b.text)
+            parsed = parse_name_first(b.text) or parse_title_line(b.text)
             people = None
+            is_lead = False
             if parsed is None and nxt is not None and nxt.tag == "li" and len(b.text.split()) >= 2:
                 people = parse_affiliation_line(nxt.text)
                 if people and parse_affiliation_line(b.text) is None:
                     parsed = (b.text.strip(" \"“”"), people)
                     i += 1
+            if parsed is None:
+                lead = parse_lead_item(b.text)
+                if lead:
+                    parsed, lead_items = (lead, []), lead_items + 1
+                    is_lead = True
+                elif under_context and len(b.text.split()) >= 6:
+                    parsed = ("", [])
             if parsed:
                 current = Section(heading=parsed[0], anchor=b.anchor, title=parsed[0], people=parsed[1],
-                                  blocks=[b.text] + ([nxt.text] if people and nxt is not None else []))
+                                  blocks=[b.text] + ([nxt.text] if people and nxt is not None else []), lead=is_lead)
                 sections.append(current)
                 i += 1
                 continue
@@ -165,6 +226,10 @@ def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
         else:
             current = None  # a paragraph after the list ends the last talk's notes
         i += 1
+    if lead_items and (lead_items < 2 or lead_items < LEAD_ITEMS_SHARE * sum(b.tag == "li" for b in blocks)):
+        # "Title - notes" items scattered through notes are remarks inside one talk's notes, not
+        # a list of talks: drop the sections they started
+        sections = [s for s in sections if not s.lead]
     return sections if len(sections) >= 2 else None
 
 

@@ -14,9 +14,10 @@ def tagger() -> Tagger:
     return Tagger()
 
 
-def analyze(tagger: Tagger, body: str, title: str = "Notes from SREcon24 EMEA"):
+def analyze(tagger: Tagger, body: str, title: str = "Notes from SREcon24 EMEA",
+            url: str = "http://notes.test/2024/10/30/srecon-emea/"):
     html = f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>"
-    return tagger.analyze(extract("http://notes.test/2024/10/30/srecon-emea/", html))
+    return tagger.analyze(extract(url, html))
 
 
 def test_day_headings_are_context_and_the_talk_headings_under_them_are_the_talks(tagger):
@@ -112,3 +113,11 @@ def test_a_bare_list_of_speakers_and_titles_is_a_program_but_with_impressions_a_
 def test_a_link_to_a_code_repository_does_not_make_a_company_the_subject(tagger):
     body = "<p>The QUIC talk at SREcon24 EMEA was thorough, and it pointed to a GitHub repo with the test rig.</p>"
     assert all("GitHub" not in e.companies for e in analyze(tagger, body).entries)
+
+
+def test_a_recap_of_another_event_is_not_an_srecon_write_up_though_it_names_srecon(tagger):
+    body = ("<p>A month ago I was at SREcon24 EMEA, and I wrote about it already; this post is not about that.</p>"
+            "<p>This time I went to a database conference for the first time, and the talks on storage engines, "
+            "replication and backups were the best I have heard in a while, better than at SREcon even.</p>")
+    got = analyze(tagger, body, title="Recap: DataConf Europe 2024", url="http://notes.test/2024/11/02/dataconf/")
+    assert not got.relevant and "another event" in got.reason

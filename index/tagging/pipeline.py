@@ -24,6 +24,8 @@ from .text import sentences, words
 MIN_WORDS = 12
 SUMMARY_CHARS = 6000
 CONTEXT_CHARS = 3000
+RECAP_WORDS = re.compile(r"\b(?:recap|notes|review|report|takeaways|impressions|highlights|summar(?:y|ies))\b", re.I)
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 PROGRAM_MIN_TALKS = 5  # a talk list this long, with no notes on any talk, is a program
 PROGRAM_LINE_WORDS = 40
 PROGRAM_PROSE_WORDS = 50  # ... and with fewer words than this around it (a write-up says what the writer thought)
@@ -62,6 +64,9 @@ class Tagger:
         head = " ".join([page.url, page.title, page.talk_title, page.conference_hint]).lower()
         if "srecon" in head.replace(" ", "") or "sre con" in head:
             return True, "SREcon named in URL, title or conference field"
+        if RECAP_WORDS.search(page.title) and YEAR.search(page.title):
+            # "Recap Percona Live 2017 Europe": a write-up of another event, whatever it says of SREcon
+            return False, "a recap of another event"
         lead = " ".join(b.text for b in page.blocks[:4] if b.kind == "text").lower().replace(" ", "")
         if "srecon" in lead:
             return True, "SREcon named in the opening paragraphs"

@@ -121,3 +121,17 @@ def test_a_recap_of_another_event_is_not_an_srecon_write_up_though_it_names_srec
             "replication and backups were the best I have heard in a while, better than at SREcon even.</p>")
     got = analyze(tagger, body, title="Recap: DataConf Europe 2024", url="http://notes.test/2024/11/02/dataconf/")
     assert not got.relevant and "another event" in got.reason
+
+
+def test_companies_listed_after_a_passing_cue_are_all_passing(tagger):
+    body = ("<p>Managing SSH access without keys: the speaker said it is done like Facebook, Google and Uber do it, "
+            "and then showed the certificate authority they run at Hostinger for SREcon24 EMEA.</p>")
+    (entry,) = analyze(tagger, body).entries
+    assert not {"Meta", "Google", "Uber"} & set(entry.companies)
+
+
+def test_an_acronym_in_brackets_after_a_phrase_is_no_affiliation(tagger):
+    text = "Some nice points on Key Performance Indicators (KPI) and Service Level Objectives (SLO)."
+    assert tagger.companies.affiliations(text) == []
+    text = "We heard from Hazel Weakly (Hachyderm) about running a social server for thousands of users."
+    assert [a.organisation for a in tagger.companies.affiliations(text)] == ["Hachyderm"]

@@ -11,7 +11,7 @@ only next to a subject cue or an affiliation.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .lexicon import Company
@@ -33,6 +33,10 @@ PASSING_BEFORE = re.compile(
     re.I,
 )
 # "Google's SRE book", "like Google does", "a GitHub repo/resource/link": the company is not the talk's subject
+# "like Facebook, Google, Uber are doing": every company of a list after a passing cue is passing too
+PASSING_LIST = re.compile(
+    r"\b(?:like|such as|e\.g\.,?|including|similar to|unlike)\s+(?:the\s+)?"
+    r"(?:[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,2}\s*(?:,|\band\b|\bor\b|&)\s*)+$")
 PASSING_AFTER = re.compile(
     r"^(?:'s|’s)?\s*(?:book|books|paper|papers|SRE book|does|did|repo|repos|repository|repositories|resource|"
     r"resources|link|links|gist|gists)\b", re.I)
@@ -138,6 +142,9 @@ class CompanyNames:
 class CompanyTagger:
     def __init__(self, companies: list[Company], threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
+        # Whether a name is a person's (the tagger sets it from its speaker finder): an organisation
+        # the gazetteer lacks is believed only beside one.
+        self.is_person: Callable[[str], bool] | None = None
         self.names = CompanyNames(companies)
         self.canonical, self.folded, self.weak = self.names.canonical, self.names.folded, self.names.weak
         names = sorted(self.canonical, key=len, reverse=True)
@@ -167,8 +174,11 @@ class CompanyTagger:
                     continue  # a title-case phrase, not a person
                 resolved = self.resolve(org)
                 if resolved not in self.names.names:
-                    # Unknown organisation: only the tight "Name (Org)" form, and an org that looks like one.
+                    # Unknown organisation: only the tight "Name (Org)" form, an org that looks like one,
+                    # and a name that is a person's ("Key Performance Indicators (KPI)" is not)
                     if pat is not AFFILIATION_PATTERNS[0] or len(org.split()) > 4 or not _org_like(org) or title_case:
+                        continue
+                    if self.is_person is not None and not self.is_person(name):
                         continue
                 out.append(Affiliation(name, resolved))
         return out
@@ -204,7 +214,8 @@ class CompanyTagger:
                     alias = m.group(1)
                     name = self.canonical[alias]
                     before, after = sent[: m.start()], sent[m.end():]
-                    if PASSING_BEFORE.search(before) or PASSING_AFTER.search(after) or sponsor:
+                    if PASSING_BEFORE.search(before) or PASSING_LIST.search(before) or PASSING_AFTER.search(after) \
+                            or sponsor:
                         hit(name).add(0.0, f"passing mention {alias!r}: {sent[:160]}")
                         continue
                     opening = not before.strip(" \"'“(") or before.strip() in ("At", "The", "At the")

@@ -54,6 +54,7 @@ class Tagger:
         self.topics = TopicTagger(load_topics(extra_dir=lexicon_dir))
         names = self.companies.names
         self.speakers = SpeakerFinder(load_first_names(), lambda text: names.lookup(text) is not None)
+        self.companies.is_person = lambda name: bool(self.speakers.person(name, strong=False))
 
     # -- relevance ----------------------------------------------------------------
     def _relevance(self, page: Page, conf: ConferenceGuess) -> tuple[bool, str]:

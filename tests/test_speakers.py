@@ -135,3 +135,17 @@ def test_an_acronym_in_brackets_after_a_phrase_is_no_affiliation(tagger):
     assert tagger.companies.affiliations(text) == []
     text = "We heard from Hazel Weakly (Hachyderm) about running a social server for thousands of users."
     assert [a.organisation for a in tagger.companies.affiliations(text)] == ["Hachyderm"]
+
+
+@pytest.mark.parametrize("text", [
+    "Follow me on Twitter for more of these notes from SREcon24 EMEA.",
+    "If you liked these SREcon24 EMEA notes, share them on LinkedIn.",
+    "After SREcon24 EMEA we met near King's Cross for dinner and kept talking about on-call.",
+])
+def test_a_platform_to_follow_or_a_place_name_is_no_company(tagger, text):
+    assert tagger.companies.tag("", [text]) == {}
+
+
+def test_the_company_itself_is_still_found(tagger):
+    found = tagger.companies.tag("", ["King's engineers rebuilt the game servers, and King now runs them itself."])
+    assert list(found) == ["King.com"]

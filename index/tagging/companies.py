@@ -32,6 +32,12 @@ PASSING_BEFORE = re.compile(
     r"as|sponsored by|sponsors?|thanks to|e\.g)\s+(?:the\s+)?$",
     re.I,
 )
+# "follow me on Twitter", "share on LinkedIn", "I tweeted about it on Twitter": a platform, not a subject
+SOCIAL_BEFORE = re.compile(
+    r"\b(?:follow(?:ing)?|find|share[ds]?|sharing|post(?:ed|s|ing)?|tweet(?:ed|s|ing)?|subscribe|reach|connect|"
+    r"me|us|him|her|them)\s+(?:[\w@'’-]+\s+){0,3}on\s+$", re.I)
+# A weak alias that starts a longer proper name is that name ("King's Cross", "Square Enix")
+LONGER_NAME_AFTER = re.compile(r"^(?:'s|’s)?\s+[A-Z][a-z]")
 # "Google's SRE book", "like Google does", "a GitHub repo/resource/link": the company is not the talk's subject
 # "like Facebook, Google, Uber are doing": every company of a list after a passing cue is passing too
 PASSING_LIST = re.compile(
@@ -214,8 +220,10 @@ class CompanyTagger:
                     alias = m.group(1)
                     name = self.canonical[alias]
                     before, after = sent[: m.start()], sent[m.end():]
+                    if alias in self.weak and LONGER_NAME_AFTER.match(after):
+                        continue  # part of another name: "King's Cross"
                     if PASSING_BEFORE.search(before) or PASSING_LIST.search(before) or PASSING_AFTER.search(after) \
-                            or sponsor:
+                            or SOCIAL_BEFORE.search(before) or sponsor:
                         hit(name).add(0.0, f"passing mention {alias!r}: {sent[:160]}")
                         continue
                     opening = not before.strip(" \"'“(") or before.strip() in ("At", "The", "At the")

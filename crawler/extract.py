@@ -59,6 +59,10 @@ BOILERPLATE_RE = re.compile(
     r"site-header|site-footer|masthead|topbar|colophon)([\s_-]|$)",
     re.I,
 )
+# Headings that are a site's furniture, never a post's title ("Skip to main content", "Loading…", "Blog Post")
+UI_TITLE_RE = re.compile(
+    r"(?:skip to (?:main )?content|skip navigation|loading(?:…|\.\.\.)?|blog(?: post)?|posts?|article|home|menu|"
+    r"navigation|search|untitled|welcome|table of contents|contents)[.!]?", re.I)
 NON_ARTICLE_PATH_RE = re.compile(r"/(about|contact|privacy|search|login|user|register|impressum|legal|terms)(/|$)", re.I)
 LISTING_PATH_RE = re.compile(r"/(tags?|categor(y|ies)|archives?|page/\d+|author|topics?|labels?)(/|$)", re.I)
 URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(?:(0[1-9]|[12]\d|3[01])(?:/|$))?")
@@ -260,7 +264,8 @@ def _read_content(doc: Doc, page: Page, url: str) -> None:
     h1 = next(container.iterdescendants("h1"), None)
     _strip_boilerplate(container)
     page.blocks = blocks_of(container)
-    if h1 is not None and attached(h1, doc.document) and clean(text_of(h1)):
+    if h1 is not None and attached(h1, doc.document) and clean(text_of(h1)) \
+            and not UI_TITLE_RE.fullmatch(clean(text_of(h1))):
         page.title = clean(text_of(h1))
     path = re.sub(r"^https?://[^/]+", "", url)
     if page.page_type == "article" and NON_ARTICLE_PATH_RE.search(path):

@@ -241,6 +241,9 @@ def heading_anchor(heading: Element) -> str:
     return inner.get("id") or inner.get("name") or ""
 
 
+MARKDOWN_BULLETS = re.compile(r"(?:^|\s)\*\s+(?=\S)")  # "* item" left as text by a renderer
+
+
 def blocks_of(container: Element) -> list[Block]:
     """Flatten a content element into ordered text/heading blocks, keeping element ids as anchors."""
     out: list[Block] = []
@@ -252,10 +255,21 @@ def blocks_of(container: Element) -> list[Block]:
         nonlocal pending_anchor
         text = clean(" ".join(buf).replace("\n", " "))
         buf.clear()
-        if text:
+        if not text:
+            return
+        para = kind == "text" and (tag or current_tag) in ("p", "")
+        items = MARKDOWN_BULLETS.split(text) if para and len(MARKDOWN_BULLETS.findall(text)) >= 2 else []
+        if items:
+            # A Markdown list the page left unrendered ("Socials: * LinkedIn * Twitter"): its items
+            # are list items, as the writer meant
+            lead, *rest = (i.strip() for i in items)
+            if lead:
+                out.append(Block(kind="text", text=lead, anchor=anchor or pending_anchor, tag=tag or current_tag))
+            out.extend(Block(kind="text", text=i, tag="li") for i in rest if i)
+        else:
             out.append(Block(kind=kind, text=text, level=level, anchor=anchor or pending_anchor,
                              tag=tag or current_tag))
-            pending_anchor = ""
+        pending_anchor = ""
 
     def walk(el: Element) -> None:
         nonlocal pending_anchor, current_tag

@@ -187,3 +187,18 @@ QUOTE_PAGE = "<html><head>{meta}<title>x</title></head><body><p>It\u2019s always
 def test_decode_header_then_meta_then_detection(header, meta, encoding):
     body = QUOTE_PAGE.format(meta=meta).encode(encoding)
     assert "It\u2019s always DNS \u2014 caf\u00e9" in decode_html(body, header)
+
+
+def test_a_markdown_list_left_in_a_paragraph_becomes_list_items():
+    html = ("<html><body><article><h1>Notes</h1><p>Where to find me: * Mastodon for short notes * this blog "
+            "for the long ones</p><p>2 * 3 is six, and that star is no list.</p></article></body></html>")
+    blocks = [(b.tag, b.text) for b in extract("http://b.test/notes/", html).blocks if b.kind == "text"]
+    assert blocks == [("p", "Where to find me:"), ("li", "Mastodon for short notes"), ("li", "this blog for the long ones"),
+                      ("p", "2 * 3 is six, and that star is no list.")]
+
+
+@pytest.mark.parametrize("furniture", ["Skip to main content", "Loading…", "Blog Post", "Menu"])
+def test_a_heading_that_is_site_furniture_is_not_the_posts_title(furniture):
+    html = (f"<html><head><title>Notes from SREcon24 EMEA</title></head><body><article><h1>{furniture}</h1>"
+            "<p>What I heard at the conference.</p></article></body></html>")
+    assert extract("http://b.test/2024/11/01/notes/", html).title == "Notes from SREcon24 EMEA"

@@ -149,3 +149,7 @@ def test_a_platform_to_follow_or_a_place_name_is_no_company(tagger, text):
 def test_the_company_itself_is_still_found(tagger):
     found = tagger.companies.tag("", ["King's engineers rebuilt the game servers, and King now runs them itself."])
     assert list(found) == ["King.com"]
+
+
+def test_a_block_that_is_only_a_company_name_is_a_label_not_evidence(tagger):
+    assert tagger.companies.tag("", ["Where to find me:", "LinkedIn", "Twitter"]) == {}

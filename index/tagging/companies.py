@@ -18,6 +18,7 @@ from .lexicon import Company
 from .text import sentences
 
 THRESHOLD = 2.0
+BARE_NAME_WORDS = 3  # a block of at most this many words that is just a company name is a label or a link
 SUBJECT_AFTER = re.compile(
     r"^(?:'s|’s|\s+(?:SREs?|engineers?|engineering|eng|team|teams|folks|people|production|infrastructure|"
     r"uses|used|use|built|builds|build|developed|develops|created|creates|migrated|migrates|moved|moves|runs|ran|"
@@ -214,6 +215,8 @@ class CompanyTagger:
         for place, text in texts:
             for aff in self.affiliations(text):
                 hit(aff.organisation).add(4.0, f"affiliation {aff.speaker} / {aff.organisation!r} in {place}")
+            if place != "title" and len(text.split()) <= BARE_NAME_WORDS and self.pattern.fullmatch(text.strip(" .,:;()")):
+                continue  # a block that is only a name ("Twitter" in a list of links) says nothing of the talk
             for si, sent in enumerate(sentences(text) if place != "title" else [text]):
                 sponsor = bool(SPONSOR.search(sent))
                 for m in self.pattern.finditer(sent):

@@ -103,7 +103,7 @@ class SpeakerFinder:
                     found.append(n)
 
         for line in lines:
-            line = " ".join(line.split())
+            line = " ".join(line.split()).lstrip(">*•·–- ")  # a quoted or bulleted speaker line
             if not line:
                 continue
             m = SPEAKERS_LINE.match(line)
@@ -121,7 +121,7 @@ class SpeakerFinder:
                 for m in pat.finditer(line):
                     keep([self.person(m.group("name"), strong=False)])
         for line in more:
-            m = SPEAKERS_LINE.match(" ".join(line.split()))
+            m = SPEAKERS_LINE.match(" ".join(line.split()).lstrip(">*•·–- "))
             if m:
                 keep(self._names_list(m.group("names"), strong=True))
         return found

@@ -71,11 +71,12 @@ def test_list_items_that_open_with_a_title_are_the_talks(tagger):
         "Budgets Nobody Reads : This talk by Ellen Fischer from Spotify was about error budgets nobody looks at.",
         "Counting Bytes in Flight - a careful look at queueing in load balancers and what it costs in latency.",
         "Why the Retry Storm Happened : a post-incident review of retries amplifying a small database blip.",
+        "When retries help and when they hurt : this talk was by Tom Baker, on backoff and jitter in clients.",
     ]))
     got = analyze(tagger, body)
     assert got.split == "list"
     assert [e.title for e in got.entries] == ["Budgets Nobody Reads", "Counting Bytes in Flight",
-                                             "Why the Retry Storm Happened"]
+                                             "Why the Retry Storm Happened", "When retries help and when they hurt"]
     assert got.entries[0].speakers == ["Ellen Fischer"]
 
 

@@ -161,6 +161,7 @@ LEAD_ITEM = re.compile(
     r"\s*(?P<rest>\S.{15,})$", re.S)
 
 
+TALK_SAID = re.compile(r"(?:this|the)\s+(?:talk|session|presentation|keynote)\b", re.I)
 LEAD_ITEMS_SHARE = 1 / 3  # "Title - notes" items start talks only when they are this share of the list items
 
 
@@ -176,9 +177,12 @@ def _title_like(text: str) -> bool:
 def parse_lead_item(text: str) -> str | None:
     """The title a list item opens with ("Title - notes", "Title : This talk by …"); None otherwise."""
     m = LEAD_ITEM.match(_normalise(text))
-    if not m or not _title_like(m.group("title").strip(" \"“”*")):
+    if not m:
         return None
-    return m.group("title").strip(" \"“”*")
+    title = m.group("title").strip(" \"“”*")
+    # "Title : This talk was by …" says it is a talk, whatever the title's capitals
+    said = TALK_SAID.match(m.group("rest")) and 2 <= len(title.split()) <= 20 and title[:1].isupper()
+    return title if said or _title_like(title) else None
 
 
 def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:

@@ -48,6 +48,8 @@ PAREN = re.compile(rf"(?P<name>{CANDIDATE})\s*\((?P<org>[^()]{{2,60}})\)")
 BY = re.compile(rf"\bby\s+(?P<name>{CANDIDATE})")
 POSSESSIVE = re.compile(rf"(?P<name>{CANDIDATE})['’]s\s+(?:keynote|talk|presentation|session|plenary)\b", re.I)
 
+TALK_TAIL = re.compile(r"\s*[:,–—-]\s*(?:this|the)\s+(?:talk|session|presentation|keynote)(?:\s+(?:was|is))?"
+                       r"(?:\s+(?:given|presented|delivered))?\s*$", re.I)
 NUMBERING = re.compile(r"^\s*(?:\d{1,2}|[ivx]{1,4})[.):]\s+", re.I)
 EVENT = r"SRE\s?con[\w/'’ -]{0,30}?"
 AT_EVENT = re.compile(rf"\s*(?:[,(]\s*)?\b(?:at|@)\s+{EVENT}\)?\s*$", re.I)  # "… at SREcon 2019"
@@ -135,6 +137,7 @@ class SpeakerFinder:
                                     or self.person(m.group("name"), strong=True) and AT_EVENT.search(t)):
             t = t[: m.start()].rstrip(" ,–—-:")
         t = AT_EVENT.sub("", t).rstrip(" ,–—-:")
+        t = TALK_TAIL.sub("", t).rstrip(" ,–—-:")  # "Title : this talk was" (by … cut above)
         return t or title.strip()
 
 

@@ -154,3 +154,19 @@ def test_the_company_itself_is_still_found(tagger):
 
 def test_a_block_that_is_only_a_company_name_is_a_label_not_evidence(tagger):
     assert tagger.companies.tag("", ["Where to find me:", "LinkedIn", "Twitter"]) == {}
+
+
+def test_the_notes_of_a_recorded_talk_count_though_srecon_is_named_once_late(tagger):
+    moments = "".join(f'<li><a href="https://youtu.be/AbCdEf12345?t={t}">{t // 60}:{t % 60:02d}</a> part {n}</li>'
+                      for n, t in enumerate((95, 410, 800, 1260), 1))
+    body = ("<p>This post walks through my talk on memory pressure in large fleets, with the moments in the "
+            "recording where each part starts, and what I would change in it now.</p>"
+            f"<ul>{moments}</ul>"
+            "<p>I gave this talk at SREcon last year; thanks to everyone who came to ask questions afterwards.</p>")
+    got = analyze(tagger, body, title="Memory pressure, explained", url="http://notes.test/2024/03/01/memory/")
+    assert got.relevant and "recorded" in got.reason
+
+
+def test_a_latin_script_company_in_text_of_another_script_is_found(tagger):
+    found = tagger.companies.tag("", ["この講演では Google での本番運用の経験と、その教訓について話しました。"])
+    assert list(found) == ["Google"]

@@ -89,6 +89,14 @@ class Affiliation:
     organisation: str  # canonical when the gazetteer knows it, else as written
 
 
+FOREIGN_SCRIPT = 0.5  # below this share of Latin letters among its letters, a text is in another script
+
+
+def _latin_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c < "\u0250" for c in letters) / len(letters) if letters else 1.0
+
+
 def _title_case(text: str) -> bool:
     """Headline-style text ("Learning More from Incidents"), where capitals say nothing about names."""
     words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if len(w) > 3]
@@ -213,6 +221,9 @@ class CompanyTagger:
             ("first paragraph" if i == 0 else "body", b) for i, b in enumerate(blocks)
         ]
         for place, text in texts:
+            # In text of another script (Japanese, Cyrillic...), a company written in Latin letters
+            # stands out as a name: its mention counts as a cued one, as "at Uber" does in English.
+            foreign = _latin_share(text) < FOREIGN_SCRIPT
             for aff in self.affiliations(text):
                 hit(aff.organisation).add(4.0, f"affiliation {aff.speaker} / {aff.organisation!r} in {place}")
             if place != "title" and len(text.split()) <= BARE_NAME_WORDS and self.pattern.fullmatch(text.strip(" .,:;()")):
@@ -235,7 +246,7 @@ class CompanyTagger:
                         continue
                     cue = bool(SUBJECT_AFTER.search(after) or SUBJECT_BEFORE.search(before)) or (
                         opening and alias not in self.weak
-                    )
+                    ) or (foreign and alias not in self.weak)
                     if alias in self.weak and not cue:
                         continue
                     if place == "title":

@@ -26,6 +26,8 @@ SUMMARY_CHARS = 6000
 CONTEXT_CHARS = 3000
 RECAP_WORDS = re.compile(r"\b(?:recap|notes|review|report|takeaways|impressions|highlights|summar(?:y|ies))\b", re.I)
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+VIDEO_MOMENT = re.compile(r"(?:youtu\.be/|youtube\.com/watch\?v=|vimeo\.com/)([\w-]{6,})\S*?[?&#]t=\d")
+RECORDING_MOMENTS = 3  # links to this many moments of one video: the page follows the recording
 PROGRAM_MIN_TALKS = 5  # a talk list this long, with no notes on any talk, is a program
 PROGRAM_LINE_WORDS = 40
 PROGRAM_PROSE_WORDS = 50  # ... and with fewer words than this around it (a write-up says what the writer thought)
@@ -73,6 +75,8 @@ class Tagger:
             return True, "SREcon named in the opening paragraphs"
         if conf.mentions >= 2:
             return True, f"SREcon named {conf.mentions} times"
+        if conf.mentions and _follows_recording(page):
+            return True, "the notes of a recorded SREcon talk, followed by its timestamps"
         return False, "not about an SREcon talk"
 
     @staticmethod
@@ -191,6 +195,17 @@ class Tagger:
         if not result.entries:
             result.relevant, result.reason = False, "no talk found in the text"
         return result
+
+
+def _follows_recording(page: Page) -> bool:
+    """Whether the page walks through one recording: several links to moments of the same video
+    (a speaker's notes of their own talk, chapter by chapter), in any language."""
+    moments: dict[str, int] = {}
+    for link in page.links:
+        m = VIDEO_MOMENT.search(link)
+        if m:
+            moments[m.group(1)] = moments.get(m.group(1), 0) + 1
+    return max(moments.values(), default=0) >= RECORDING_MOMENTS
 
 
 def _text_fragment(section: Section, n: int) -> str:

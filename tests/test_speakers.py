@@ -46,6 +46,12 @@ def test_day_headings_are_context_and_the_talk_headings_under_them_are_the_talks
     ("Lineage Driven Fault Injection (LDFI) picks which faults to try first.", []),
     ("Presenter: Kyle, Senior Production Engineer at Meta", []),
     ("The pipeline was built by Continuous Delivery experts.", []),
+    # bios and panels
+    ("Ingrid Solberg is a staff engineer at Fastly who has run its edge fleet for six years.", ["Ingrid Solberg"]),
+    ("Marco Bellini, a reliability engineer at Booking.com, opened with the outage.", ["Marco Bellini"]),
+    ("The speaker, Dana Whitfield, is an SRE manager at Etsy.", ["Dana Whitfield"]),
+    ("Moderator: Paul Greer, Stripe; Panelists: Anna Kowal, Ben Ortiz", ["Paul Greer", "Anna Kowal", "Ben Ortiz"]),
+    ("Service Mesh is the manager of every request in the cluster.", []),
 ])
 def test_a_speaker_is_a_persons_name_beside_a_speaker_cue(tagger, line, names):
     assert tagger.speakers.find([line]) == names

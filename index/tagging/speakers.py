@@ -44,6 +44,19 @@ LEAD_LINE = re.compile(
     rf"^\s*(?P<names>{CANDIDATE}(?:\s*(?:,|and|&)\s*{CANDIDATE})*)\s*"
     r"(?:,\s*(?P<org>[^—–|:()]{2,60}?))?\s*[—–|]\s+\S")
 PAREN = re.compile(rf"(?P<name>{CANDIDATE})\s*\((?P<org>[^()]{{2,60}})\)")
+# "Moderator: A, Org; Panelists: B, C" (anywhere in a line, each label with its names)
+ROLE_LIST = re.compile(r"\b(?:speakers?|presenters?|panell?ists?|moderators?|hosts?|keynote speakers?)\s*[:：]\s*"
+                       r"(?P<names>[^;:]+)", re.I)
+ROLE_WORDS = (r"(?:engineer|engineers|sre|sres|developer|manager|evangelist|advocate|contributor|member|lead|architect|"
+              r"founder|co-founder|ceo|cto|vp|scientist|researcher|director|consultant|head|principal|maintainer)")
+# A speaker's bio: "Liz Frost is a kubernetes contributor", "Tucker Vento, a resilience engineer at …",
+# "The speaker, Adam Shake, is …", "Elijah Andrews of Datadog presented …", "Kevin Crawley works as …"
+BIO = re.compile(
+    rf"^(?:the speaker,\s+)?(?P<name>{CANDIDATE})\s*(?:['’]s\s*)?(?:\([^()]{{2,40}}\)\s*)?"
+    rf"(?:,?\s*(?:is|was|has been|works|worked)\s+(?:as\s+)?(?:an?\s+|the\s+)?(?:[\w/+-]+\s+){{0,5}}{ROLE_WORDS}\b"
+    rf"|,\s+an?\s+(?:[\w/+-]+\s+){{0,5}}{ROLE_WORDS}\b"
+    rf"|\s+(?:of|from)\s+[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)?\s+(?:presented|talked|spoke|gave|shared|explained))",
+    re.I)
 # Weak cues: the name must start with a known given name.
 BY = re.compile(rf"\bby\s+(?P<name>{CANDIDATE})")
 POSSESSIVE = re.compile(rf"(?P<name>{CANDIDATE})['’]s\s+(?:keynote|talk|presentation|session|plenary)\b", re.I)
@@ -112,6 +125,12 @@ class SpeakerFinder:
             if m:
                 keep(self._names_list(m.group("names"), strong=True))
                 continue
+            roles = list(ROLE_LIST.finditer(line))
+            for m in roles:
+                keep(self._names_list(m.group("names"), strong=True))
+            if roles:
+                continue
+            keep(self._bio(line))
             m = LEAD_LINE.match(line)
             if m and (m.group("org") or " and " in m.group("names") or "," not in m.group("names")):
                 keep(self._names_list(m.group("names"), strong=True))
@@ -123,10 +142,24 @@ class SpeakerFinder:
                 for m in pat.finditer(line):
                     keep([self.person(m.group("name"), strong=False)])
         for line in more:
-            m = SPEAKERS_LINE.match(" ".join(line.split()).lstrip(">*•·–- "))
+            line = " ".join(line.split()).lstrip(">*•·–- ")
+            m = SPEAKERS_LINE.match(line)
             if m:
                 keep(self._names_list(m.group("names"), strong=True))
+            for m in ROLE_LIST.finditer(line):
+                keep(self._names_list(m.group("names"), strong=True))
+            keep(self._bio(line))
         return found
+
+    def _bio(self, line: str) -> list[str]:
+        """The person a bio sentence opens with ("Name is an SRE at …"), if it opens with one."""
+        m = BIO.match(line)
+        if not m:
+            return []
+        # a bio names the person's organisation ("… engineer at Bloomberg"), or the given name is known
+        placed = re.match(r"\S*(?:\s+\S+){0,6}?\s+(?:at|for|with|of|from)\s+[A-Z]", line[m.end():]) is not None
+        name = self.person(m.group("name"), strong=placed or " of " in m.group(0) or " from " in m.group(0))
+        return [name] if name else []
 
     # -- titles ----------------------------------------------------------------------
     def clean_title(self, title: str) -> str:

@@ -52,6 +52,10 @@ def test_day_headings_are_context_and_the_talk_headings_under_them_are_the_talks
     ("The speaker, Dana Whitfield, is an SRE manager at Etsy.", ["Dana Whitfield"]),
     ("Moderator: Paul Greer, Stripe; Panelists: Anna Kowal, Ben Ortiz", ["Paul Greer", "Anna Kowal", "Ben Ortiz"]),
     ("Service Mesh is the manager of every request in the cluster.", []),
+    # "by" with a name the list of given names lacks, placed at an event or a known company
+    ("2. Quorum Reads in Practice by Oyelaran Adebayo at SREcon 2024", ["Oyelaran Adebayo"]),
+    ("This talk was by Praveen Iyengar from Microsoft and ran long.", ["Praveen Iyengar"]),
+    ("Built by Continuous Delivery at Scale", []),
 ])
 def test_a_speaker_is_a_persons_name_beside_a_speaker_cue(tagger, line, names):
     assert tagger.speakers.find([line]) == names

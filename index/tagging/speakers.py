@@ -63,6 +63,7 @@ POSSESSIVE = re.compile(rf"(?P<name>{CANDIDATE})['’]s\s+(?:keynote|talk|presen
 
 TALK_TAIL = re.compile(r"\s*[:,–—-]\s*(?:this|the)\s+(?:talk|session|presentation|keynote)(?:\s+(?:was|is))?"
                        r"(?:\s+(?:given|presented|delivered))?\s*$", re.I)
+PLACED_AFTER = re.compile(r"\s*(?:,\s*)?(?:at|@|from|of)\s+(?P<org>SRE\s?con|[A-Z][\w.&-]+)")
 NUMBERING = re.compile(r"^\s*(?:\d{1,2}|[ivx]{1,4})[.):]\s+", re.I)
 EVENT = r"SRE\s?con[\w/'’ -]{0,30}?"
 AT_EVENT = re.compile(rf"\s*(?:[,(]\s*)?\b(?:at|@)\s+{EVENT}\)?\s*$", re.I)  # "… at SREcon 2019"
@@ -83,6 +84,10 @@ class SpeakerFinder:
         """`candidate` as a person's name ("" when it is not one): trailing words that are not part
         of it (a company, "at", a title word) are cut; beside a weak cue the given name must be known."""
         words = candidate.replace("\u00a0", " ").split()
+        for i, w in enumerate(words[1:], 1):  # the name ends at its first lower-case word ("… from Microsoft")
+            if not _capitalised(w) and w.lower() not in PARTICLES:
+                words = words[:i]
+                break
         while words and (words[-1] in TITLE_WORDS or self.is_company(words[-1]) or not _capitalised(words[-1])):
             words.pop()
         if not 2 <= len(words) <= 4 or any(w in TITLE_WORDS for w in words):
@@ -140,7 +145,7 @@ class SpeakerFinder:
                 keep([self.person(_last_words(m.group("name")), strong=self.is_company(m.group("org").strip()))])
             for pat in (BY, POSSESSIVE):
                 for m in pat.finditer(line):
-                    keep([self.person(m.group("name"), strong=False)])
+                    keep([self._cued(line, m, placeable=pat is BY)])
         for line in more:
             line = " ".join(line.split()).lstrip(">*•·–- ")
             m = SPEAKERS_LINE.match(line)
@@ -150,6 +155,20 @@ class SpeakerFinder:
                 keep(self._names_list(m.group("names"), strong=True))
             keep(self._bio(line))
         return found
+
+    def _cued(self, line: str, m: re.Match, *, placeable: bool) -> str:
+        """The person a weak cue names: a known given name, or, after "by", a name the line places
+        ("by Name at SREcon 2019", "by Name from Akamai")."""
+        name = self.person(m.group("name"), strong=False)
+        if name or not placeable:
+            return name
+        shaped = self.person(m.group("name"), strong=True)
+        if not shaped:
+            return ""
+        after = PLACED_AFTER.match(line[line.find(shaped, m.start("name")) + len(shaped):])
+        placed = after is not None and (after.group("org").lower().startswith("sre")
+                                        or self.is_company(after.group("org").rstrip(".,;")))
+        return shaped if placed else ""
 
     def _bio(self, line: str) -> list[str]:
         """The person a bio sentence opens with ("Name is an SRE at …"), if it opens with one."""

@@ -180,3 +180,15 @@ def test_the_notes_of_a_recorded_talk_count_though_srecon_is_named_once_late(tag
 def test_a_latin_script_company_in_text_of_another_script_is_found(tagger):
     found = tagger.companies.tag("", ["この講演では Google での本番運用の経験と、その教訓について話しました。"])
     assert list(found) == ["Google"]
+
+
+def test_the_writers_own_talk_names_the_writer_as_its_speaker(tagger):
+    html = ("<html><head><title>Queues at SREcon24 EMEA</title><meta name='author' content='Ellen Fischer'></head>"
+            "<body><article><h1>Queues at SREcon24 EMEA</h1><p>In October I went to Dublin to give a short talk "
+            "about the queues in our payment pipeline and how we stopped them from growing without bound.</p>"
+            "<p>The slides are below, with the notes I kept for each part.</p></article></body></html>")
+    (entry,) = tagger.analyze(extract("http://ellen.test/2024/10/31/queues/", html)).entries
+    assert entry.speakers == ["Ellen Fischer"]
+    attendee = html.replace("to give a short talk about", "to hear a talk about")
+    (entry,) = tagger.analyze(extract("http://ellen.test/2024/10/31/queues/", attendee)).entries
+    assert entry.speakers == []

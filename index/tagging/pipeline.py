@@ -28,6 +28,11 @@ RECAP_WORDS = re.compile(r"\b(?:recap|notes|review|report|takeaways|impressions|
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 VIDEO_MOMENT = re.compile(r"(?:youtu\.be/|youtube\.com/watch\?v=|vimeo\.com/)([\w-]{6,})\S*?[?&#]t=\d")
 RECORDING_MOMENTS = 3  # links to this many moments of one video: the page follows the recording
+OWN_TALK = re.compile(
+    r"\b(?:my|our)\s+(?:(?:short|lightning|first)\s+)?(?:talk|presentation|session|keynote|workshop)\b"
+    r"|\bI\s+(?:gave|presented|delivered|spoke)\b|\bto\s+(?:give|present)\s+(?:a|my)\s+(?:\w+\s+)?talk\b"
+    r"|\b(?:present(?:ed|ing)|giving|gave|deliver(?:ed|ing))\s+(?:this|my)\s+(?:talk|presentation)\b"
+    r"|^(?:my\s+)?talk\s+at\b", re.I)
 PROGRAM_MIN_TALKS = 5  # a talk list this long, with no notes on any talk, is a program
 PROGRAM_LINE_WORDS = 40
 PROGRAM_PROSE_WORDS = 50  # ... and with fewer words than this around it (a write-up says what the writer thought)
@@ -134,6 +139,12 @@ class Tagger:
                 n = finder.person(aff.speaker, strong=finder.is_company(aff.organisation))
                 if n and n not in speakers:
                     speakers.append(n)
+        if not speakers and not many and page.author:
+            # the writer's own talk ("my talk", "I traveled to Dublin to give a talk", "Talk at SREcon: …")
+            lead = " ".join([page.title, *section.blocks])
+            author = finder.person(page.author, strong=True)
+            if author and OWN_TALK.search(lead):
+                speakers.append(author)
         return speakers, finder.clean_title(title) if title else title
 
     # -- the pipeline --------------------------------------------------------------

@@ -192,3 +192,14 @@ def test_the_writers_own_talk_names_the_writer_as_its_speaker(tagger):
     attendee = html.replace("to give a short talk about", "to hear a talk about")
     (entry,) = tagger.analyze(extract("http://ellen.test/2024/10/31/queues/", attendee)).entries
     assert entry.speakers == []
+
+
+def test_a_recap_in_prose_moves_on_talk_by_talk(tagger):
+    body = ("<p>SREcon24 EMEA opened on a grey Dublin morning, and the first keynote set the tone for the week "
+            "with a long look at how on-call load is measured.</p>"
+            "<p>The next talk, by Priya Raman from Datadog, walked through histogram-based latency objectives.</p>"
+            "<p>After lunch, the afternoon session by Tom Baker was about retry storms in payment systems.</p>"
+            "<p>The closing keynote was a warm one, about keeping teams healthy when incidents pile up.</p>")
+    got = analyze(tagger, body)
+    assert got.split == "paragraphs" and len(got.entries) == 3
+    assert got.entries[0].speakers == ["Priya Raman"]

@@ -237,6 +237,15 @@ def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
     return sections if len(sections) >= 2 else None
 
 
+# A paragraph that opens by moving on to a talk: "The next talk, by …", "After lunch, the keynote by …",
+# "In the closing keynote, …", "Another talk I liked was …"
+TALK_OPENER = re.compile(
+    r"^(?:(?:after\s+(?:lunch|that|the\s+break),?\s+)?the\s+(?:next|first|second|third|fourth|last|final|"
+    r"closing|opening|afternoon|morning)\s+(?:talk|keynote|session|presentation|plenary)"
+    r"|(?:in|at)\s+the\s+(?:next|closing|opening|final)\s+(?:talk|keynote|session)"
+    r"|another\s+(?:talk|session|keynote)\s+(?:I|that|which|worth))\b", re.I)
+
+
 def split_by_lead_paragraphs(blocks: list[Block], introduces: Callable[[str], str | None]) -> list[Section] | None:
     """Split where paragraphs open by naming a talk's subject (a company or speaker).
 
@@ -250,6 +259,11 @@ def split_by_lead_paragraphs(blocks: list[Block], introduces: Callable[[str], st
     subjects: list[str] = []
     current: Section | None = None
     for b in (b for b in blocks if b.kind == "text"):
+        if TALK_OPENER.match(b.text):
+            # "The next talk, by Jane Doe from Uber, …": a recap in prose moves on to another talk
+            current = Section(heading="", anchor=b.anchor, blocks=[b.text])
+            sections.append(current)
+            continue
         subject = introduces(b.text)
         if subject and subject not in subjects:
             subjects.append(subject)

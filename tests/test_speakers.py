@@ -203,3 +203,21 @@ def test_a_recap_in_prose_moves_on_talk_by_talk(tagger):
     got = analyze(tagger, body)
     assert got.split == "paragraphs" and len(got.entries) == 3
     assert got.entries[0].speakers == ["Priya Raman"]
+
+
+def test_a_page_with_one_abstract_documents_one_talk(tagger):
+    body = ("<h2>Abstract</h2><p>A workshop on the statistics an on-call engineer needs: percentiles, histograms "
+            "and what averages hide, first given at SREcon24 EMEA.</p>"
+            "<h2>Materials</h2><p>Notebooks for each part of the workshop, with the datasets.</p>"
+            "<h2>Where it was given</h2><p>SREcon24 EMEA in Dublin, then two meetups.</p>")
+    assert len(analyze(tagger, body, title="Statistics for On-Call").entries) == 1
+
+
+def test_a_code_listing_is_no_evidence_but_notes_kept_in_pre_are(tagger):
+    code = "<pre>$ ./run.sh --mode=ml # model.fit(x, y); kubectl apply -f ./k8s/*.yaml &amp;&amp; echo ok</pre>"
+    notes = "<pre>- Introduces the team and its Kubernetes clusters - Walks through the migration plan</pre>"
+    lead = "<p>Notes from a talk at SREcon24 EMEA about a quiet week on call.</p>"
+    (with_code,) = analyze(tagger, lead + code).entries
+    (with_notes,) = analyze(tagger, lead + notes).entries
+    assert "kubernetes" not in with_code.topics and "ml" not in with_code.topics
+    assert "kubernetes" in with_notes.topics

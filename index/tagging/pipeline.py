@@ -33,6 +33,9 @@ OWN_TALK = re.compile(
     r"|\bI\s+(?:gave|presented|delivered|spoke)\b|\bto\s+(?:give|present)\s+(?:a|my)\s+(?:\w+\s+)?talk\b"
     r"|\b(?:present(?:ed|ing)|giving|gave|deliver(?:ed|ing))\s+(?:this|my)\s+(?:talk|presentation)\b"
     r"|^(?:my\s+)?talk\s+at\b", re.I)
+# A <pre> block with more symbols than this share is code or a shell session; notes kept in <pre>
+# (some blogs do) have a few percent (measured: notes 2-5%, code 7-56%)
+CODE_SYMBOLS = 0.06
 PROGRAM_MIN_TALKS = 5  # a talk list this long, with no notes on any talk, is a program
 PROGRAM_LINE_WORDS = 40
 PROGRAM_PROSE_WORDS = 50  # ... and with fewer words than this around it (a write-up says what the writer thought)
@@ -165,6 +168,7 @@ class Tagger:
             result.relevant, result.reason = False, f"a list of {len(sections)} talks without notes (a program)"
             return result
         many = len(sections) > 1
+        code = {b.text for b in page.blocks if b.tag == "pre" and _symbol_share(b.text) > CODE_SYMBOLS}
         context = ""
         if many:
             used = {text for sec in sections for text in sec.blocks}
@@ -176,10 +180,11 @@ class Tagger:
             url = page.url
             if many:
                 url = f"{page.url}#{section.anchor or _text_fragment(section, n)}"
+            prose = [b for b in section.blocks if b not in code]  # a code listing is no evidence of a subject
             companies = self.companies.tag(
-                title if split != "paragraphs" else "", section.blocks, people, subject=section.subject
+                title if split != "paragraphs" else "", prose, people, subject=section.subject
             )
-            topics = self.topics.tag(title if split != "paragraphs" else "", section.blocks)
+            topics = self.topics.tag(title if split != "paragraphs" else "", prose)
             speakers, title = self._speakers(page, section, people, title, many)
             evidence = {f"company:{c}": h.evidence for c, h in companies.items()}
             evidence.update({f"topic:{t}": h.evidence for t, h in topics.items()})
@@ -206,6 +211,12 @@ class Tagger:
         if not result.entries:
             result.relevant, result.reason = False, "no talk found in the text"
         return result
+
+
+def _symbol_share(text: str) -> float:
+    """Share of a text's non-space characters that are neither letters nor digits."""
+    chars = [c for c in text if not c.isspace()]
+    return sum(not c.isalnum() for c in chars) / len(chars) if chars else 0.0
 
 
 def _follows_recording(page: Page) -> bool:

@@ -128,9 +128,15 @@ def _talk_heading(text: str) -> bool:
     return bool(text) and not GENERIC_HEADINGS.fullmatch(text) and not context_heading(text) and len(text) <= 200
 
 
+ABSTRACT = re.compile(r"abstract|talk abstract|description|talk description", re.I)
+
+
 def split_by_headings(blocks: list[Block]) -> list[Section] | None:
-    """Split at the highest heading level (h2-h4) that holds at least two talk-like headings."""
+    """Split at the highest heading level (h2-h4) that holds at least two talk-like headings.
+    A page with one "Abstract" heading documents one talk (its other headings are its parts)."""
     body = [b for b in blocks if not (b.kind == "heading" and b.level == 1)]
+    if sum(1 for b in body if b.kind == "heading" and ABSTRACT.fullmatch(b.text.strip(" :"))) == 1:
+        return None
     for level in (2, 3, 4):
         heads = [b for b in body if b.kind == "heading" and b.level == level and _talk_heading(b.text)]
         if len(heads) < 2:

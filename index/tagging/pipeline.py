@@ -136,81 +136,113 @@ class Tagger:
         finder = self.speakers
         speakers = [n for n in (finder.person(name, strong=True) for name, _ in people if name) if n]
         heading = section.title or section.heading or (page.title if not many else "")
-        speakers += [n for n in finder.find([heading, *section.blocks[:2]], section.blocks[2:]) if n not in speakers]
-        for block in section.blocks[:1]:
-            for aff in self.companies.affiliations(block):
-                n = finder.person(aff.speaker, strong=finder.is_company(aff.organisation))
-                if n and n not in speakers:
-                    speakers.append(n)
-        if not speakers and not many and page.author:
-            # the writer's own talk ("my talk", "I traveled to Dublin to give a talk", "Talk at SREcon: …")
-            lead = " ".join([page.title, *section.blocks])
-            author = finder.person(page.author, strong=True)
-            if author and OWN_TALK.search(lead):
-                speakers.append(author)
+        _add(speakers, finder.find([heading, *section.blocks[:2]], section.blocks[2:]))
+        _add(speakers, self._affiliated(section))
+        if not speakers and not many:
+            _add(speakers, self._writer_of_own_talk(page, section))
         return speakers, finder.clean_title(title) if title else title
+
+    def _affiliated(self, section: Section) -> list[str]:
+        """People of the affiliations the talk's first paragraph gives ("Jane Doe (Uber)")."""
+        finder = self.speakers
+        return [n for block in section.blocks[:1] for aff in self.companies.affiliations(block)
+                for n in [finder.person(aff.speaker, strong=finder.is_company(aff.organisation))] if n]
+
+    def _writer_of_own_talk(self, page: Page, section: Section) -> list[str]:
+        """The page's author, when the post says it is their own talk ("my talk", "to give a short
+        talk", "presenting this talk", "Talk at SREcon: …")."""
+        author = self.speakers.person(page.author, strong=True) if page.author else ""
+        if author and OWN_TALK.search(" ".join([page.title, *section.blocks])):
+            return [author]
+        return []
 
     # -- the pipeline --------------------------------------------------------------
     def analyze(self, page: Page) -> PageAnalysis:
+        """A page's relevance and its talk entries: relevance, sections, then an entry per section."""
         conf = guess_conference(page.url, page.title + " " + page.talk_title, page.text, page.conference_hint)
         relevant, reason = self._relevance(page, conf)
         result = PageAnalysis(page.url, relevant, reason, page.page_type, conference=conf)
         if not relevant:
             return result
-        if page.page_type == "talk":
-            sections, split = [Section(heading=page.talk_title, blocks=[b.text for b in page.blocks if b.kind == "text"])], "single"
-        else:
-            sections, split = segment(page.blocks, self._introduces)
-        result.split = split
-        if split == "list" and self._a_program(page, sections):
+        sections, result.split = self._sections(page)
+        if result.split == "list" and self._a_program(page, sections):
             # every talk is one "speaker — title" line, with next to no prose around them: a
             # program, not notes on the talks; they are indexed from their own pages and write-ups
             result.relevant, result.reason = False, f"a list of {len(sections)} talks without notes (a program)"
             return result
+        page_parts = _PageParts.of(page, sections)
+        for n, section in enumerate(sections, 1):
+            entry = self._entry(page, section, n, result.split, conf, page_parts)
+            if entry is not None:
+                result.entries.append(entry)
+        if not result.entries:
+            result.relevant, result.reason = False, "no talk found in the text"
+        return result
+
+    def _sections(self, page: Page) -> tuple[list[Section], str]:
+        if page.page_type == "talk":
+            return [Section(heading=page.talk_title, blocks=[b.text for b in page.blocks if b.kind == "text"])], "single"
+        return segment(page.blocks, self._introduces)
+
+    def _entry(self, page: Page, section: Section, n: int, split: str, conf: ConferenceGuess,
+               parts: _PageParts) -> TalkEntry | None:
+        """One section as a talk entry: its title, speakers, companies and topics, with the evidence."""
+        title, people = self._section_title(page, section, split)
+        if not section.blocks and not title:
+            return None
+        url = f"{page.url}#{section.anchor or _text_fragment(section, n)}" if parts.many else page.url
+        prose = [b for b in section.blocks if b not in parts.code]  # a code listing is no evidence of a subject
+        tagged_title = title if split != "paragraphs" else ""
+        companies = self.companies.tag(tagged_title, prose, people, subject=section.subject)
+        topics = self.topics.tag(tagged_title, prose)
+        speakers, title = self._speakers(page, section, people, title, parts.many)
+        evidence = {f"company:{c}": h.evidence for c, h in companies.items()}
+        evidence.update({f"topic:{t}": h.evidence for t, h in topics.items()})
+        if conf.conference or conf.year:
+            evidence["conference"] = [conf.evidence]
+        return TalkEntry(
+            id=entry_id(url),
+            url=url,
+            page_url=page.url,
+            title=title or page.title,
+            speakers=speakers,
+            companies=sorted(companies, key=lambda c: -companies[c].score),
+            topics=sorted(topics, key=lambda t: -topics[t].score),
+            conference=conf.conference,
+            year=conf.year,
+            date=page.date,
+            summary="\n".join(section.blocks)[:SUMMARY_CHARS],
+            site=page.site,
+            context=parts.context,
+            evidence=evidence,
+        )
+
+
+@dataclass
+class _PageParts:
+    """What every section of a page shares: whether there are several, the page's code listings,
+    and its text outside every talk (searchable with each of them)."""
+
+    many: bool
+    code: set[str]
+    context: str
+
+    @classmethod
+    def of(cls, page: Page, sections: list[Section]) -> _PageParts:
         many = len(sections) > 1
         code = {b.text for b in page.blocks if b.tag == "pre" and _symbol_share(b.text) > CODE_SYMBOLS}
         context = ""
         if many:
             used = {text for sec in sections for text in sec.blocks}
             context = " ".join(b.text for b in page.blocks if b.kind == "text" and b.text not in used)[:CONTEXT_CHARS]
-        for n, section in enumerate(sections, 1):
-            title, people = self._section_title(page, section, split)
-            if not section.blocks and not title:
-                continue
-            url = page.url
-            if many:
-                url = f"{page.url}#{section.anchor or _text_fragment(section, n)}"
-            prose = [b for b in section.blocks if b not in code]  # a code listing is no evidence of a subject
-            companies = self.companies.tag(
-                title if split != "paragraphs" else "", prose, people, subject=section.subject
-            )
-            topics = self.topics.tag(title if split != "paragraphs" else "", prose)
-            speakers, title = self._speakers(page, section, people, title, many)
-            evidence = {f"company:{c}": h.evidence for c, h in companies.items()}
-            evidence.update({f"topic:{t}": h.evidence for t, h in topics.items()})
-            if conf.conference or conf.year:
-                evidence["conference"] = [conf.evidence]
-            result.entries.append(
-                TalkEntry(
-                    id=entry_id(url),
-                    url=url,
-                    page_url=page.url,
-                    title=title or page.title,
-                    speakers=speakers,
-                    companies=sorted(companies, key=lambda c: -companies[c].score),
-                    topics=sorted(topics, key=lambda t: -topics[t].score),
-                    conference=conf.conference,
-                    year=conf.year,
-                    date=page.date,
-                    summary="\n".join(section.blocks)[:SUMMARY_CHARS],
-                    site=page.site,
-                    context=context,
-                    evidence=evidence,
-                )
-            )
-        if not result.entries:
-            result.relevant, result.reason = False, "no talk found in the text"
-        return result
+        return cls(many, code, context)
+
+
+def _add(names: list[str], more: list[str]) -> None:
+    """Append the names not already there, in order."""
+    for n in more:
+        if n not in names:
+            names.append(n)
 
 
 def _symbol_share(text: str) -> float:

@@ -83,25 +83,36 @@ class SpeakerFinder:
     def person(self, candidate: str, *, strong: bool) -> str:
         """`candidate` as a person's name ("" when it is not one): trailing words that are not part
         of it (a company, "at", a title word) are cut; beside a weak cue the given name must be known."""
-        words = candidate.replace("\u00a0", " ").split()
-        for i, w in enumerate(words[1:], 1):  # the name ends at its first lower-case word ("… from Microsoft")
-            if not _capitalised(w) and w.lower() not in PARTICLES:
-                words = words[:i]
-                break
-        while words and (words[-1] in TITLE_WORDS or self.is_company(words[-1]) or not _capitalised(words[-1])):
-            words.pop()
-        if not 2 <= len(words) <= 4 or any(w in TITLE_WORDS for w in words):
+        words = self._name_words(candidate)
+        if not self._shaped(words):
             return ""
-        if not all(_capitalised(w) or w.lower() in PARTICLES for w in words) or not _capitalised(words[0]):
-            return ""
-        if any(c.isdigit() for w in words for c in w):
-            return ""  # "SREcon23 Americas"
         name = " ".join(w.rstrip(".,") if len(w) > 2 else w for w in words)
         if self.is_company(name) or any(self.is_company(w) for w in words if len(w) > 3):
             return ""
         if not strong and words[0].lower() not in self.first_names:
             return ""
         return name
+
+    def _name_words(self, candidate: str) -> list[str]:
+        """The words a name can be: up to its first lower-case word ("… from Microsoft"), less the
+        title words, companies and lower-case words at its end."""
+        words = candidate.replace("\u00a0", " ").split()
+        for i, w in enumerate(words[1:], 1):
+            if not _capitalised(w) and w.lower() not in PARTICLES:
+                words = words[:i]
+                break
+        while words and (words[-1] in TITLE_WORDS or self.is_company(words[-1]) or not _capitalised(words[-1])):
+            words.pop()
+        return words
+
+    @staticmethod
+    def _shaped(words: list[str]) -> bool:
+        """Two to four capitalised words (particles allowed), no title word, no digit ("SREcon23 Americas")."""
+        if not 2 <= len(words) <= 4 or any(w in TITLE_WORDS for w in words) or not _capitalised(words[0]):
+            return False
+        if not all(_capitalised(w) or w.lower() in PARTICLES for w in words):
+            return False
+        return not any(c.isdigit() for w in words for c in w)
 
     def _names_list(self, text: str, *, strong: bool) -> list[str]:
         text = re.sub(r"\([^()]*\)", ",", text)  # "A (Org), B (Org)" -> "A , B ,"

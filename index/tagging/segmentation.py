@@ -191,6 +191,25 @@ def parse_lead_item(text: str) -> str | None:
     return title if said or _title_like(title) else None
 
 
+def _list_talk(b: Block, nxt: Block | None, under_context: bool) -> tuple[Section | None, bool]:
+    """The talk a list item starts, if it starts one, and whether it took the next item too
+    (a 'Speaker, Company' item under a title item)."""
+    parsed = parse_name_first(b.text) or parse_title_line(b.text)
+    if parsed:
+        return Section(heading=parsed[0], anchor=b.anchor, title=parsed[0], people=parsed[1], blocks=[b.text]), False
+    if nxt is not None and nxt.tag == "li" and len(b.text.split()) >= 2:
+        people = parse_affiliation_line(nxt.text)
+        if people and parse_affiliation_line(b.text) is None:
+            title = b.text.strip(" \"“”")
+            return Section(heading=title, anchor=b.anchor, title=title, people=people, blocks=[b.text, nxt.text]), True
+    lead = parse_lead_item(b.text)
+    if lead:
+        return Section(heading=lead, anchor=b.anchor, title=lead, blocks=[b.text], lead=True), False
+    if under_context and len(b.text.split()) >= 6:
+        return Section(anchor=b.anchor, blocks=[b.text]), False
+    return None, False
+
+
 def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
     """Split at list items that name talks: 'Title by Speaker', a title then a 'Speaker, Company'
     item, 'Title - notes' items; under a day or track heading, every list item of a sentence or
@@ -199,43 +218,25 @@ def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
     sections: list[Section] = []
     current: Section | None = None
     under_context = False  # the last heading was a day, date or track heading
-    lead_items = 0
     i = 0
     while i < len(blocks):
         b = blocks[i]
-        if b.kind == "heading":
-            under_context = context_heading(b.text)
-            current = None
-            i += 1
-            continue
-        nxt = blocks[i + 1] if i + 1 < len(blocks) and blocks[i + 1].kind == "text" else None
-        if b.tag == "li":
-            parsed = parse_name_first(b.text) or parse_title_line(b.text)
-            people = None
-            is_lead = False
-            if parsed is None and nxt is not None and nxt.tag == "li" and len(b.text.split()) >= 2:
-                people = parse_affiliation_line(nxt.text)
-                if people and parse_affiliation_line(b.text) is None:
-                    parsed = (b.text.strip(" \"“”"), people)
-                    i += 1
-            if parsed is None:
-                lead = parse_lead_item(b.text)
-                if lead:
-                    parsed, lead_items = (lead, []), lead_items + 1
-                    is_lead = True
-                elif under_context and len(b.text.split()) >= 6:
-                    parsed = ("", [])
-            if parsed:
-                current = Section(heading=parsed[0], anchor=b.anchor, title=parsed[0], people=parsed[1],
-                                  blocks=[b.text] + ([nxt.text] if people and nxt is not None else []), lead=is_lead)
-                sections.append(current)
-                i += 1
-                continue
-            if current is not None:
-                current.blocks.append(b.text)
-        else:
-            current = None  # a paragraph after the list ends the last talk's notes
         i += 1
+        if b.kind == "heading":
+            under_context, current = context_heading(b.text), None
+            continue
+        if b.tag != "li":
+            current = None  # a paragraph after the list ends the last talk's notes
+            continue
+        nxt = blocks[i] if i < len(blocks) and blocks[i].kind == "text" else None
+        talk, took_next = _list_talk(b, nxt, under_context)
+        if talk is not None:
+            sections.append(talk)
+            current = talk
+            i += took_next
+        elif current is not None:
+            current.blocks.append(b.text)
+    lead_items = sum(s.lead for s in sections)
     if lead_items and (lead_items < 2 or lead_items < LEAD_ITEMS_SHARE * sum(b.tag == "li" for b in blocks)):
         # "Title - notes" items scattered through notes are remarks inside one talk's notes, not
         # a list of talks: drop the sections they started

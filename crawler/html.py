@@ -286,6 +286,15 @@ def blocks_of(container: Element) -> list[Block]:
                 flush("heading", HEADINGS[name], anchor, name)
             elif name == "br":
                 buf.append(" ")
+            elif name == "tr":
+                # A table row is one block, its cells joined by " | " (a row of <th> is the header):
+                # a table of talks is read row by row, title beside speaker
+                flush()
+                cells = [c for c in child if isinstance(c.tag, str) and c.tag in ("td", "th")]
+                texts = [clean(text_of(c)).replace("|", "/") for c in cells]
+                if any(texts):
+                    header = all(c.tag == "th" for c in cells)
+                    out.append(Block(kind="text", text=" | ".join(texts), tag="th" if header else "tr"))
             elif name in BLOCK_TAGS:
                 flush()
                 if child.get("id") and name in ("p", "section", "div", "li"):

@@ -221,3 +221,16 @@ def test_a_code_listing_is_no_evidence_but_notes_kept_in_pre_are(tagger):
     (with_notes,) = analyze(tagger, lead + notes).entries
     assert "kubernetes" not in with_code.topics and "ml" not in with_code.topics
     assert "kubernetes" in with_notes.topics
+
+
+def test_the_rows_of_a_table_of_talks_are_the_talks(tagger):
+    rows = [("Budgets Nobody Reads", "Ellen Fischer (Spotify)", "35 min"),
+            ("Counting Bytes in Flight", "Tom Baker", "30 min"),
+            ("Why the Retry Storm Happened", "Sarah Okoro and Daniel Kowalski", "40 min")]
+    table = ("<table><tr><th>Talk</th><th>Speaker</th><th>Length</th></tr>"
+             + "".join(f"<tr><td>{t}</td><td>{s}</td><td>{n}</td></tr>" for t, s, n in rows) + "</table>")
+    body = "<p>The SREcon24 EMEA talks our team watched afterwards, with who gave them.</p>" + table
+    got = analyze(tagger, body)
+    assert got.split == "table"
+    assert [e.title for e in got.entries] == [r[0] for r in rows]
+    assert [e.speakers for e in got.entries] == [["Ellen Fischer"], ["Tom Baker"], ["Sarah Okoro", "Daniel Kowalski"]]

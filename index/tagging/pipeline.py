@@ -135,6 +135,8 @@ class Tagger:
             return speakers, title
         finder = self.speakers
         speakers = [n for n in (finder.person(name, strong=True) for name, _ in people if name) if n]
+        if section.row:
+            return speakers, title
         heading = section.title or section.heading or (page.title if not many else "")
         _add(speakers, finder.find([heading, *section.blocks[:2]], section.blocks[2:]))
         _add(speakers, self._affiliated(section))

@@ -48,6 +48,7 @@ class Section:
     title: str = ""  # the talk's title, when the page states it
     people: list[tuple[str, str]] = field(default_factory=list)  # (speaker, affiliation)
     lead: bool = False  # started by a "Title - notes" list item (split_by_talk_list)
+    row: bool = False  # a row of a table of talks: its speakers are its speaker column's
 
 
 def _normalise(text: str) -> str:
@@ -210,6 +211,33 @@ def _list_talk(b: Block, nxt: Block | None, under_context: bool) -> tuple[Sectio
     return None, False
 
 
+TITLE_COLUMNS = {"talk", "talks", "title", "talk title", "session", "presentation"}
+SPEAKER_COLUMNS = {"speaker", "speakers", "speaker(s)", "presenter", "presenters", "by", "who"}
+
+
+def split_by_talk_table(blocks: list[Block]) -> list[Section] | None:
+    """Split at the rows of a table of talks: a header row with a title column ("Talk", "Title")
+    and a speaker column; each row below it is a talk, its speakers from that column."""
+    sections: list[Section] = []
+    columns: tuple[int, int] | None = None
+    for b in blocks:
+        if b.tag == "th":
+            cols = [c.strip().lower() for c in b.text.split(" | ")]
+            title = next((i for i, c in enumerate(cols) if c in TITLE_COLUMNS), None)
+            speaker = next((i for i, c in enumerate(cols) if c in SPEAKER_COLUMNS), None)
+            columns = (title, speaker) if title is not None and speaker is not None else None
+        elif b.tag == "tr" and columns:
+            cells = [c.strip() for c in b.text.split(" | ")]
+            if max(columns) < len(cells) and cells[columns[0]]:
+                who = cells[columns[1]]
+                people = parse_affiliation_line(who) or [(n, "") for n in split_names(re.sub(r"\([^()]*\)", "", who))]
+                sections.append(Section(heading=cells[columns[0]], title=cells[columns[0]], people=people,
+                                        blocks=[b.text], row=True))
+        else:
+            columns = None
+    return sections if len(sections) >= 2 else None
+
+
 def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
     """Split at list items that name talks: 'Title by Speaker', a title then a 'Speaker, Company'
     item, 'Title - notes' items; under a day or track heading, every list item of a sentence or
@@ -282,13 +310,16 @@ def split_by_lead_paragraphs(blocks: list[Block], introduces: Callable[[str], st
 
 
 def segment(blocks: list[Block], introduces: Callable[[str], str | None]) -> tuple[list[Section], str]:
-    """Sections of a page and how they were found: "headings", "list", "paragraphs" or "single"."""
+    """Sections of a page and how they were found: "headings", "list", "table", "paragraphs" or "single"."""
     by_head = split_by_headings(blocks)
     by_list = split_by_talk_list(blocks)
     if by_list and (not by_head or len(by_list) > len(by_head)):
         return by_list, "list"
     if by_head:
         return by_head, "headings"
+    by_table = split_by_talk_table(blocks)
+    if by_table:
+        return by_table, "table"
     by_para = split_by_lead_paragraphs(blocks, introduces)
     if by_para:
         return by_para, "paragraphs"

@@ -311,19 +311,18 @@ def score_pages(shared: Path) -> Report:
 
 
 def score_ranking(shared: Path, data_dir: Path, bases: dict[str, str], held: set) -> Report:
+    from .backend import open_backend
     from .config import DataPaths
-    from .index.search import SearchEngine
 
     rep = Report()
-    paths = DataPaths(data_dir)
-    engine = SearchEngine(paths.index, paths.lexicon)
+    backend = open_backend(data_dir, lexicon_dir=DataPaths(data_dir).lexicon, lazy=False)
     ndcgs, rrs, per_query = [], [], {}
     for line in (shared / "eval" / "queries-dev.jsonl").read_text().splitlines():
         if not line.strip():
             continue
         q = json.loads(line)
         grades = {(r["site"], r["path"]): r["grade"] for r in q["relevant"] if (r["site"], r["path"]) not in held}
-        resp = engine.search(q["query"], per_page=50)
+        resp = backend.search(q["query"], per_page=50)
         ranked: list[tuple[str, str]] = []
         for hit in resp.results:
             key = locate(hit.page_url, bases)
@@ -338,7 +337,7 @@ def score_ranking(shared: Path, data_dir: Path, bases: dict[str, str], held: set
         ndcgs.append(ndcg)
         rrs.append(rr)
         per_query[q["query"]] = round(ndcg, 3)
-    engine.close()
+    backend.close()
     rep.figures["ndcg_at_10"] = round(sum(ndcgs) / max(1, len(ndcgs)), 4)
     rep.figures["mrr"] = round(sum(rrs) / max(1, len(rrs)), 4)
     rep.details["ndcg_per_query"] = per_query

@@ -134,6 +134,33 @@ def test_a_recap_of_another_event_is_not_an_srecon_write_up_though_it_names_srec
     assert not got.relevant and "another event" in got.reason
 
 
+def test_a_sponsors_post_about_its_own_stand_is_no_write_up(tagger):
+    body = ("<p>Our whole team flew to Lisbon for SREcon and set up the Widgetly booth next to the coffee.</p>"
+            "<p>Hundreds of engineers stopped at the booth to try our runbook robot, and the stickers and "
+            "other swag were gone by noon on the second day. Thanks to all who came to chat.</p>"
+            "<p>Sign up for a free trial of Widgetly today and automate your on-call chores.</p>")
+    got = analyze(tagger, body, title="Widgetly at SREcon EMEA", url="http://widgetly.test/2024/10/31/srecon/")
+    assert not got.relevant and "sponsor" in got.reason
+
+
+def test_a_write_up_on_a_companys_blog_of_its_engineers_talks_still_counts(tagger):
+    body = ("<p>Two of our engineers spoke at SREcon this year. Ana Lopez presented how Widgetly moved its "
+            "queues to Kafka without downtime, with the migration plan and the rollback drills.</p>"
+            "<p>We also had a booth, where many of you asked about that migration.</p>")
+    got = analyze(tagger, body, title="Widgetly at SREcon EMEA", url="http://widgetly.test/2024/10/31/srecon/")
+    assert got.relevant and got.entries
+
+
+def test_srecon_in_the_title_of_a_post_about_something_else_is_no_write_up(tagger):
+    body = ("<p>Back home from the conference, and glad of a quiet weekend. Before I forget, here are some graphs "
+            "from work this month that look like animals if you squint.</p>"
+            "<p>This one looks like a cat sleeping on a keyboard. The next is a snail, I think.</p>"
+            "<p>Have a nice weekend, everyone!</p>")
+    got = analyze(tagger, body, title="Funny Graphs (SREcon Week Edition)",
+                  url="http://notes.test/2024/10/31/funny-graphs-srecon/")
+    assert not got.relevant and "only in the title" in got.reason
+
+
 def test_companies_listed_after_a_passing_cue_are_all_passing(tagger):
     body = ("<p>Managing SSH access without keys: the speaker said it is done like Facebook, Google and Uber do it, "
             "and then showed the certificate authority they run at Hostinger for SREcon24 EMEA.</p>")

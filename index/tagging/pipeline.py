@@ -40,6 +40,14 @@ PROGRAM_MIN_TALKS = 5  # a talk list this long, with no notes on any talk, is a 
 PROGRAM_LINE_WORDS = 40
 PROGRAM_PROSE_WORDS = 50  # ... and with fewer words than this around it (a write-up says what the writer thought)
 TITLE_SUFFIX = re.compile(r"\s+[|·•–—-]\s+[^|·•–—-]{2,60}$")
+# What a write-up of a talk says somewhere: the talk, its speaker, its slides (a page with SREcon in
+# its title and none of these, nor any company or speaker, is about something else: photos, a joke)
+TALK_WORDS = re.compile(
+    r"\b(?:talks?|keynotes?|presentations?|present(?:ed|ers?|ing)|speakers?|spoke|sessions?|slides?"
+    r"|panel(?:ists?)?|lightning|workshops?|tutorials?|abstract)\b", re.I)
+# A sponsor's own post about its stand: the site's name in the title and its booth in the text
+STAND_WORDS = re.compile(r"\b(?:booths?|swag|exhibit(?:ors?|ion|ing)?|expo\s+hall|sponsor(?:ed|ing|ship)?)\b", re.I)
+SPONSOR_STAND_WORDS = 2
 LEAD = re.compile(r"^[\s\W]*(?:At\s+|The\s+)?(?P<subject>[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3})")
 
 
@@ -72,9 +80,12 @@ class Tagger:
             return False, f"{page.page_type} page"
         if len(words(page.text)) < MIN_WORDS and page.page_type != "talk":
             return False, "too little text"
-        head = " ".join([page.url, page.title, page.talk_title, page.conference_hint]).lower()
-        if "srecon" in head.replace(" ", "") or "sre con" in head:
-            return True, "SREcon named in URL, title or conference field"
+        if _names_srecon(page.talk_title + " " + page.conference_hint):
+            return True, "SREcon named in the conference field"
+        if _names_srecon(page.url + " " + page.title):
+            if _a_sponsor_stand(page):
+                return False, "a sponsor's post about its own stand"
+            return True, TITLE_ONLY
         if RECAP_WORDS.search(page.title) and YEAR.search(page.title):
             # "Recap Percona Live 2017 Europe": a write-up of another event, whatever it says of SREcon
             return False, "a recap of another event"
@@ -179,7 +190,15 @@ class Tagger:
                 result.entries.append(entry)
         if not result.entries:
             result.relevant, result.reason = False, "no talk found in the text"
+        elif reason == TITLE_ONLY and not self._about_talks(page, result.entries):
+            result.relevant, result.reason = False, "SREcon only in the title: the text names no talk, speaker or company"
         return result
+
+    @staticmethod
+    def _about_talks(page: Page, entries: list[TalkEntry]) -> bool:
+        """Whether the text says anything of a talk: a talk word, a speaker or a company."""
+        body = page.text.replace(page.title, " ", 1)
+        return bool(TALK_WORDS.search(body)) or any(e.companies or e.speakers for e in entries)
 
     def _sections(self, page: Page) -> tuple[list[Section], str]:
         if page.page_type == "talk":
@@ -245,6 +264,22 @@ def _add(names: list[str], more: list[str]) -> None:
     for n in more:
         if n not in names:
             names.append(n)
+
+
+TITLE_ONLY = "SREcon named in URL or title"
+
+
+def _names_srecon(text: str) -> bool:
+    low = text.lower()
+    return "srecon" in low.replace(" ", "") or "sre con" in low
+
+
+def _a_sponsor_stand(page: Page) -> bool:
+    """A vendor's post about its own stand at the event: the site's own name leads the title
+    ("Acme at SREcon") and the text talks of its booth or swag."""
+    host = page.site.lower().removeprefix("www.").split(".")[0]
+    own_name = len(host) >= 3 and host in page.title.lower().replace(" ", "")
+    return own_name and len(STAND_WORDS.findall(page.text)) >= SPONSOR_STAND_WORDS
 
 
 def _symbol_share(text: str) -> float:

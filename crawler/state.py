@@ -395,6 +395,12 @@ class CrawlState:
             "SELECT COUNT(*) FROM bodies b JOIN pages p ON p.page_url=b.page_url "
             "WHERE p.tagger IS NOT ? AND p.page_type<>'gone'", (fingerprint,)).fetchone()[0]
 
+    def count_missing_bodies(self) -> int:
+        """Analysed pages with no stored body: nothing to analyse them again from."""
+        return self.db.execute(
+            "SELECT COUNT(*) FROM pages WHERE page_type<>'gone' AND page_url NOT IN (SELECT page_url FROM bodies)"
+        ).fetchone()[0]
+
     def requeue_missing_bodies(self) -> int:
         """Analysed pages with no stored body (a data dir from before bodies were kept): queue them
         for one unconditional fetch, so the next run stores them (a 304 would bring no body)."""
@@ -441,6 +447,13 @@ class CrawlState:
             batch.append(_entry(data))
         if current is not None:
             yield current, batch
+
+    def entries_of(self, page_type: str) -> Iterator[TalkEntry]:
+        """The entries of every page of one type ("talk": what the events' own pages say)."""
+        rows = self.db.execute("SELECT e.data FROM entries e JOIN pages p ON p.page_url=e.page_url "
+                               "WHERE p.page_type=? ORDER BY e.page_url, e.position", (page_type,))
+        for (data,) in rows:
+            yield _entry(data)
 
     def all_entries(self) -> Iterator[TalkEntry]:
         for (data,) in self.db.execute("SELECT data FROM entries ORDER BY page_url, position"):

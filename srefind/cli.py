@@ -357,12 +357,12 @@ def status(as_json, data_dir, config) -> None:
     damaged, read-only."""
     from .config import DataPaths
     from .health import inspect
-    from .pipeline import analysis_fingerprint
+    from .pipeline import stored_fingerprint
 
     paths = DataPaths(resolve_data_dir(data_dir))
     try:
-        fingerprint = analysis_fingerprint(paths.lexicon)
-    except SrefindError:
+        fingerprint = stored_fingerprint(paths)
+    except (SrefindError, sqlite3.Error):
         fingerprint = None  # a malformed user lexicon: status still reports the rest
     st = inspect(paths, fingerprint, _backend_name(config))
     if as_json:
@@ -475,6 +475,9 @@ def retag(everything, as_json, data_dir, config) -> None:
         if key != "seconds":
             table.add_row(key.replace("_", " "), str(value))
     out.print(table)
+    if report.without_html:
+        out.print(f"{report.without_html} pages have no stored HTML (crawled by an srefind that did not keep it) and "
+                  f"keep their old entries: `srefind recrawl --data-dir {path}` fetches each once, then analyses it")
     if report.errors:
         sys.exit(1)
 
@@ -563,6 +566,7 @@ def tag(source, as_json, config, data_dir) -> None:
     from srefind.index.tagging import Tagger
 
     from .config import DataPaths
+    from .pipeline import stored_known_talks
 
     if source.startswith(("http://", "https://")):
         import requests
@@ -583,9 +587,13 @@ def tag(source, as_json, config, data_dir) -> None:
             html, url = decode_html(path.read_bytes(), None), path.resolve().as_uri()
         except OSError as exc:
             raise SrefindError(f"cannot read {source}: {exc.strerror or exc}") from None
-    lexicon = DataPaths(resolve_data_dir(data_dir)).lexicon
+    paths = DataPaths(resolve_data_dir(data_dir))
+    try:
+        known = stored_known_talks(paths)  # a write-up is matched against the talks this data dir knows
+    except (SrefindError, sqlite3.Error):
+        known = None
     page = extract(url, html)
-    result = Tagger(lexicon).analyze(page)
+    result = Tagger(paths.lexicon, known).analyze(page)
     if as_json:
         click.echo(json.dumps({
             "url": url, "page_type": page.page_type, "relevant": result.relevant, "reason": result.reason,

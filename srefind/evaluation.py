@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,8 +27,10 @@ from protego import Protego
 from .config import load_config
 from .crawler.engine import CrawlStats
 from .errors import SrefindError
+from .index.tagging import KnownTalks
+from .index.tagging.text import fold
 from .models import TalkEntry
-from .scores import Tally, per_site_figures, prf
+from .scores import Tally, per_site_figures, prf, title_found
 
 CORE_KINDS = ("writeup", "talk")
 
@@ -264,9 +266,60 @@ def score_tags(gold: dict, held: set, pages: dict) -> Report:
     return rep
 
 
-def score_pages(shared: Path) -> Report:
+def listed_talks(gold: dict, held: set) -> set[tuple[str, str]]:
+    """(conference, folded title) of every labelled talk page the crawl holds."""
+    return {(g["conference"], fold(t["title"])) for k, g in gold.items()
+            if k not in held and g["kind"] == "talk" and g["srecon"] for t in g["talks"] if t.get("title")}
+
+
+@dataclass
+class LinkTally:
+    """Write-up entries linked to talk pages: a link is right when the talk it names is one the labels
+    give the page; recall counts the labelled talks whose talk page the crawl holds (same conference,
+    same title once folded) that some entry links to."""
+
+    made: int = 0
+    right: int = 0
+    expected: int = 0
+    found: int = 0
+    wrong: list[str] = field(default_factory=list)
+
+    def count(self, name: str, g: dict, entries: list[TalkEntry], listed: set[tuple[str, str]]) -> None:
+        labelled = [t["title"] for t in g["talks"] if t.get("title")]
+        as_entries = [TalkEntry(id="", url="", page_url="", title=t) for t in labelled]
+        for e in entries:
+            if e.talk_url:
+                self.made += 1
+                ok = title_found(e.title, as_entries)
+                self.right += ok
+                if not ok:
+                    self.wrong.append(f"{name}: {e.title!r} (labelled: {labelled})")
+        for title in labelled:
+            if (g.get("conference"), fold(title)) in listed:
+                self.expected += 1
+                self.found += title_found(title, [e for e in entries if e.talk_url])
+
+    def figures(self, prefix: str = "") -> dict[str, float]:
+        return {f"{prefix}link_precision": round(self.right / self.made, 4) if self.made else 1.0,
+                f"{prefix}link_recall": round(self.found / self.expected, 4) if self.expected else 1.0}
+
+
+def score_links(gold: dict, held: set, pages: dict) -> Report:
+    """The dev sites' write-up entries linked to the crawled talk pages of their event."""
+    rep = Report()
+    listed, tally = listed_talks(gold, held), LinkTally()
+    for key, g in gold.items():
+        if key not in held and g["kind"] == "writeup" and g["srecon"]:
+            tally.count(f"{key[0]}{key[1]}", g, pages.get(key, []), listed)
+    rep.figures.update(tally.figures())
+    rep.details["links"] = asdict(tally)
+    return rep
+
+
+def score_pages(shared: Path, known: KnownTalks | None = None, listed: set[tuple[str, str]] | None = None) -> Report:
     """`corpus/pages/`: single real pages from blogs the crawl never sees, each extracted and tagged
-    as it is (at https://<its file path>), scored per site (the file's first folder)."""
+    as it is (at https://<its file path>), scored per site (the file's first folder); `known`: the
+    talks the dev crawl found on events' own pages, which a write-up is matched against."""
     from .crawler.extract import decode_html, extract
     from .index.tagging import Tagger
 
@@ -274,7 +327,8 @@ def score_pages(shared: Path) -> Report:
     labels = shared / "eval" / "gold-pages.jsonl"
     if not labels.exists():
         return rep
-    tagger = Tagger()
+    tagger = Tagger(known_talks=known)
+    links = LinkTally()
     tallies: dict[str, Tally] = {}
     split, wrong_rel, tag_errors = {}, [], []
     for line in labels.read_text(encoding="utf-8").splitlines():
@@ -298,6 +352,8 @@ def score_pages(shared: Path) -> Report:
                 tag_errors.append(f"{g['id']}: companies +{sorted(c_extra)} -{sorted(c_missed)}, "
                                   f"topics +{sorted(t_extra)} -{sorted(t_missed)}")
         t.count_talks(entries, g["talks"])
+        if g["kind"] == "writeup":
+            links.count(g["id"], g, entries, listed or set())
         lo, hi = g.get("talks_ok") or [g["talks_expected"]] * 2
         if g["talks_expected"] >= 2:
             t.split[0] += lo <= len(entries) <= hi
@@ -305,6 +361,8 @@ def score_pages(shared: Path) -> Report:
             split[g["id"]] = [len(entries), g["talks_expected"]]
     figures, per_site = per_site_figures(tallies, prefix="pages_")
     rep.figures.update(figures)
+    rep.figures.update(links.figures("pages_"))
+    rep.details["pages_links"] = asdict(links)
     rep.details.update(pages_per_site=per_site, pages_split=split, pages_relevance_errors=wrong_rel,
                        pages_tag_errors=tag_errors)
     return rep
@@ -374,6 +432,9 @@ def evaluate(shared: Path, *, work: Path | None = None, **web) -> Report:
             import shutil
 
             shutil.rmtree(data_dir)
+        from .config import DataPaths
+        from .pipeline import stored_known_talks
+
         t0 = time.monotonic()
         bases, stats, log = crawl_corpus(shared, data_dir, **web)
         gold = load_gold(shared)
@@ -381,7 +442,9 @@ def evaluate(shared: Path, *, work: Path | None = None, **web) -> Report:
         pages = entries_by_page(data_dir, bases)
         report = Report()
         for part in (score_crawl(shared, gold, held, pages, bases, log, data_dir), score_tags(gold, held, pages),
-                     score_ranking(shared, data_dir, bases, held), score_written_examples(), score_pages(shared)):
+                     score_links(gold, held, pages),
+                     score_ranking(shared, data_dir, bases, held), score_written_examples(),
+                     score_pages(shared, stored_known_talks(DataPaths(data_dir)), listed_talks(gold, held))):
             report.figures.update(part.figures)
             report.details.update(part.details)
         report.details["crawl"] = stats.to_dict()

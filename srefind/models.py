@@ -83,6 +83,9 @@ class TalkEntry:
     # with every talk of the page, at a low weight, so a page-level phrase still finds the page.
     context: str = ""
     evidence: dict[str, list[str]] = field(default_factory=dict)
+    # A write-up's entry matched to the event's own page of its talk: that page, and how sure the match is
+    talk_url: str = ""
+    link_confidence: float = 0.0
 
     def to_dict(self, *, evidence: bool = False) -> dict[str, Any]:
         """The entry as plain JSON-ready data (lists and dicts copied, one level deep: that is all

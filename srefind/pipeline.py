@@ -17,7 +17,7 @@ from srefind import __version__
 from srefind.crawler.engine import MAX_ORIGIN_DELAY, MAX_RETRY_AFTER, Crawler, CrawlStats, PageOutcome
 from srefind.crawler.extract import decode_html, extract
 from srefind.crawler.state import CrawlState, EntryDiff
-from srefind.index.tagging import Tagger, tagging_files_digest
+from srefind.index.tagging import KnownTalk, KnownTalks, Tagger, tagging_files_digest
 
 from .backend import DEFAULT_BACKEND, SearchBackend, open_backend
 from .config import CrawlConfig, DataPaths
@@ -33,20 +33,65 @@ ANALYSIS_MODULES = (
     "srefind.models", "srefind.crawler.extract", "srefind.crawler.html", "srefind.crawler.adapters",
     "srefind.index.tagging.pipeline", "srefind.index.tagging.segmentation", "srefind.index.tagging.companies",
     "srefind.index.tagging.topics", "srefind.index.tagging.conference", "srefind.index.tagging.text",
-    "srefind.index.tagging.lexicon",
+    "srefind.index.tagging.lexicon", "srefind.index.tagging.speakers", "srefind.index.tagging.known_talks",
 )
 
 log = logging.getLogger("srefind.pipeline")
 
 
-def analysis_fingerprint(lexicon_dir: Path | None) -> str:
-    """What made a page's entries: srefind's version, the analysis code and the tagging data
-    files (shipped and the user's). Stored with every page's entries."""
+def analysis_fingerprint(lexicon_dir: Path | None, known: KnownTalks | None = None) -> str:
+    """What made a page's entries: srefind's version, the analysis code, the tagging data
+    files (shipped and the user's) and the known talks write-ups were matched against. Stored
+    with every page's entries."""
     h = hashlib.sha256(__version__.encode())
     for name in ANALYSIS_MODULES:
         h.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
     h.update(tagging_files_digest(lexicon_dir).encode())
+    if known is not None and len(known):
+        h.update(known.digest().encode())
     return h.hexdigest()[:16]
+
+
+def known_talks(state: CrawlState) -> KnownTalks:
+    """The talks the events' own pages in the store state (what write-ups are matched against)."""
+    return KnownTalks(KnownTalk.of(e) for e in state.entries_of("talk"))
+
+
+def stored_known_talks(paths: DataPaths) -> KnownTalks:
+    """The known talks of a data dir, read without a lock (none when nothing was crawled)."""
+    if not paths.state.exists():
+        return KnownTalks()
+    state = CrawlState(paths.state, readonly=True)
+    try:
+        return known_talks(state)
+    finally:
+        state.close()
+
+
+def stored_fingerprint(paths: DataPaths) -> str:
+    """The fingerprint a data dir's entries should carry now (what `status` compares them with)."""
+    return analysis_fingerprint(paths.lexicon, stored_known_talks(paths))
+
+
+def current_analysis(state: CrawlState, lexicon_dir: Path | None) -> tuple[Tagger, str]:
+    """A tagger that knows the stored talks, and the fingerprint of what it makes."""
+    known = known_talks(state)
+    return Tagger(lexicon_dir, known), analysis_fingerprint(lexicon_dir, known)
+
+
+def analyse_until_settled(state: CrawlState, lexicon_dir: Path | None, *, everything: bool = False,
+                          on_progress: Callable[[int, int], None] | None = None) -> tuple[RetagReport, Tagger, str]:
+    """Analyse again the stored pages another analysis made (all of them with `everything`), with a
+    tagger that knows the stored talks; when that changes the known talks (a talk page retagged),
+    once more, so write-ups match what the store now says. Returns the tagger and fingerprint the
+    store's entries now come from."""
+    tagger, fingerprint = current_analysis(state, lexicon_dir)
+    report = reanalyse_stored(state, make_processor(tagger, fingerprint), None if everything else fingerprint,
+                              on_progress)
+    tagger2, fingerprint2 = current_analysis(state, lexicon_dir)
+    if fingerprint2 != fingerprint:
+        report.add(reanalyse_stored(state, make_processor(tagger2, fingerprint2), fingerprint2, on_progress))
+    return report, tagger2, fingerprint2
 
 
 @dataclass
@@ -58,10 +103,19 @@ class RetagReport:
     pages_changed: int = 0  # pages whose entries changed (the only ones the index rewrites)
     errors: int = 0
     indexed_pages: int = 0
+    # pages crawled by an srefind that did not keep their HTML: they keep their entries until a crawl
+    # fetches them once more
+    without_html: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def add(self, other: RetagReport) -> None:
+        """Count a second pass in with this one."""
+        for name in ("pages", "entries_added", "entries_removed", "entries_changed", "pages_changed", "errors"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.seconds = round(self.seconds + other.seconds, 2)
 
 
 def reanalyse_stored(state: CrawlState, process: Callable[[Page], PageOutcome], fingerprint: str | None,
@@ -158,10 +212,9 @@ def retag(data_dir: Path, *, everything: bool = False, on_progress: Callable[[in
         state = CrawlState(paths.state)
         backend = open_backend(data_dir, backend_name, lexicon_dir=paths.lexicon)
         try:
-            fingerprint = analysis_fingerprint(paths.lexicon)
-            process = make_processor(Tagger(paths.lexicon), fingerprint)
             ensure_index(state, backend)
-            report = reanalyse_stored(state, process, None if everything else fingerprint, on_progress)
+            report, _, _ = analyse_until_settled(state, paths.lexicon, everything=everything, on_progress=on_progress)
+            report.without_html = state.count_missing_bodies()
             report.indexed_pages = sync_index(state, backend)
             backend.finish()
             return report
@@ -196,15 +249,13 @@ def run_crawl(
         stats = CrawlStats()
         ok = False
         try:
-            tagger = Tagger(paths.lexicon)
-            fingerprint = analysis_fingerprint(paths.lexicon)
-            process = make_processor(tagger, fingerprint)
             rebuilt = ensure_index(state, backend)
             # Stored pages a different analysis made are analysed again (no request), so a tagger
             # upgrade or a lexicon edit reaches every talk; pages crawled before bodies were kept
             # are fetched once more, unconditionally (a 304 brings no body).
             state.requeue_missing_bodies()
-            retagged = reanalyse_stored(state, process, fingerprint)
+            retagged, tagger, fingerprint = analyse_until_settled(state, paths.lexicon)
+            process = make_processor(tagger, fingerprint)
             if retagged.pages:
                 event(log, "stored pages analysed again", pages=retagged.pages, changed=retagged.pages_changed)
             if not requeue:
@@ -225,6 +276,8 @@ def run_crawl(
                 raise SrefindError(f"not an http(s) URL: {bad[0]}")
             crawler.load_frontier()
             stats = crawler.run()
+            # Talk pages this run found: write-ups (old and new) are matched against them too
+            retagged.add(analyse_until_settled(state, paths.lexicon)[0])
             stats.index_rebuilt = rebuilt
             stats.retagged = retagged.pages
             stats.entries_changed = retagged.entries_added + retagged.entries_removed + retagged.entries_changed

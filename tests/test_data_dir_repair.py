@@ -160,6 +160,10 @@ def test_a_data_dir_from_the_previous_release_is_upgraded_in_place_by_the_next_r
     before = export(data)
     write_first_release_layout(data / "crawl.sqlite")  # the layout of the previous release
     assert cli_json("status", "--json", "--data-dir", str(data))["store"]["stored_bodies"] == 0
+    # retag has nothing to analyse those pages from, and says so (and how to get there)
+    proc = run_cli("retag", "--all", "--data-dir", str(data))
+    assert proc.returncode == 0 and "have no stored HTML" in proc.stdout and "srefind recrawl" in proc.stdout
+    assert cli_json("retag", "--data-dir", str(data), "--json")["without_html"] >= N_POSTS
     site.web.hits.clear()
     code, report = recrawl(data)
     assert code == 0 and report["upgraded"] >= N_POSTS and report["changed"] == 0

@@ -113,6 +113,12 @@ def test_organiser_url_names_the_conference():
     assert (g.conference, g.year) == ("SREcon19 EMEA", 2019)
 
 
+def test_a_four_digit_year_in_the_url_is_that_year_not_its_first_two_digits():
+    # "srecon-2019" is SREcon 2019, not SREcon20
+    g = guess_conference("http://x.test/notes/srecon-2019/", "SRECON 2019", "Notes from SRECON 2019 in Dublin.")
+    assert g.year == 2019
+
+
 def test_one_passing_word_is_not_a_topic(tagger):
     (e,) = entries(tagger, "<p>At SREcon19 Americas the talk on hiring and career ladders for SREs was great: how "
                            "to interview, how to grow people into senior roles, mentoring and burnout. The speaker "
@@ -159,3 +165,20 @@ def test_crawled_text_that_looks_like_terminal_markup_prints_as_itself(tmp_path)
     proc = run_cli("tag", str(f))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     assert "tracing [/bold] talk [red]" in proc.stdout
+
+
+def test_a_speakers_past_jobs_and_studies_are_not_the_talks_companies(tagger):
+    (e,) = entries(tagger, "<p>At SREcon19 Americas, a talk on how one team cut its pages in half by deleting alerts "
+                           "nobody acted on, and what it learned about ownership along the way.</p>"
+                           "<p>Dana Whitfield is a staff SRE at Fastly. Before joining Fastly, she spent four years "
+                           "on the storage team at Dropbox. She interned at Google and holds a master's degree from "
+                           "the University of Michigan.</p>", title="Deleting alerts")
+    assert "Fastly" in e.companies
+    assert not {"Dropbox", "Google"} & set(e.companies)
+
+
+def test_a_company_that_previously_did_something_is_still_the_subject(tagger):
+    (e,) = entries(tagger, "<p>At SREcon19 Americas: Netflix previously ran every stateful service on one shared "
+                           "cluster. The talk walked through how Netflix engineers split it into cells, one "
+                           "migration at a time, and what broke on the way.</p>", title="Cells at scale")
+    assert "Netflix" in e.companies

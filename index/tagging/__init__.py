@@ -6,11 +6,12 @@ Import from here: these names are the package's public API; the modules behind t
 
 from .companies import CompanyNames
 from .conference import guess_conference, normalize_conference
+from .known_talks import KnownTalk, KnownTalks, TalkLink
 from .lexicon import load_companies, load_synonyms, load_topics, tagging_files_digest
 from .pipeline import Tagger
 from .text import sentences, words
 
 __all__ = [
-    "CompanyNames", "Tagger", "guess_conference", "load_companies", "load_synonyms", "load_topics",
-    "normalize_conference", "sentences", "tagging_files_digest", "words",
+    "CompanyNames", "KnownTalk", "KnownTalks", "TalkLink", "Tagger", "guess_conference", "load_companies",
+    "load_synonyms", "load_topics", "normalize_conference", "sentences", "tagging_files_digest", "words",
 ]

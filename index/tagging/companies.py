@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .lexicon import Company
-from .text import sentences
+from .text import about_a_past_career, sentence_around, sentences
 
 THRESHOLD = 2.0
 BARE_NAME_WORDS = 3  # a block of at most this many words that is just a company name is a label or a link
@@ -187,6 +187,8 @@ class CompanyTagger:
                 name = m.group("name").strip()
                 if any(w in NOT_NAME_WORDS for w in name.split()):
                     continue  # a title-case phrase, not a person
+                if about_a_past_career(sentence_around(text, m.start(), m.end())):
+                    continue  # "a degree in X from Cornell", "previously at Y": the speaker's past
                 resolved = self.resolve(org)
                 if resolved not in self.names.names:
                     # Unknown organisation: only the tight "Name (Org)" form, an org that looks like one,
@@ -230,6 +232,7 @@ class CompanyTagger:
                 continue  # a block that is only a name ("Twitter" in a list of links) says nothing of the talk
             for si, sent in enumerate(sentences(text) if place != "title" else [text]):
                 sponsor = bool(SPONSOR.search(sent))
+                past = place != "title" and about_a_past_career(sent)
                 for m in self.pattern.finditer(sent):
                     alias = m.group(1)
                     name = self.canonical[alias]
@@ -237,7 +240,7 @@ class CompanyTagger:
                     if alias in self.weak and LONGER_NAME_AFTER.match(after):
                         continue  # part of another name: "King's Cross"
                     if PASSING_BEFORE.search(before) or PASSING_LIST.search(before) or PASSING_AFTER.search(after) \
-                            or SOCIAL_BEFORE.search(before) or sponsor:
+                            or SOCIAL_BEFORE.search(before) or sponsor or past:
                         hit(name).add(0.0, f"passing mention {alias!r}: {sent[:160]}")
                         continue
                     opening = not before.strip(" \"'“(") or before.strip() in ("At", "The", "At the")

@@ -23,7 +23,7 @@ TEXT_PATTERNS = [
     # SREcon Americas 2018, SREcon EMEA 2025, SREcon Europe '17
     re.compile(rf"\bSRE\s?con\s+({REGION_WORDS})\s*,?\s*{_YY}", re.I),
 ]
-URL_PATTERN = re.compile(r"srecon[-_]?(\d\d)(?:[-_]?(americas?|emea|europe|asia|apac|us|usa|west))?", re.I)
+URL_PATTERN = re.compile(r"srecon[-_]?(\d\d)(?!\d)(?:[-_]?(americas?|emea|europe|asia|apac|us|usa|west))?", re.I)
 URL_LOOSE = re.compile(r"srecon[-_/]?(?:(americas?|emea|europe|asia|apac|us|usa)[-_/]?)?(20\d\d)?", re.I)
 BARE = re.compile(r"\bSRE\s?con(?=\d|\b|')", re.I)
 CITIES = {

@@ -16,6 +16,7 @@ from srefind.models import Page, TalkEntry, entry_id
 
 from .companies import CompanyTagger
 from .conference import ConferenceGuess, guess_conference
+from .known_talks import KnownTalks
 from .lexicon import load_companies, load_first_names, load_topics
 from .segmentation import Section, segment
 from .speakers import SpeakerFinder
@@ -65,7 +66,9 @@ class PageAnalysis:
 class Tagger:
     """Built once (it compiles the gazetteer and taxonomy), then `analyze` many pages."""
 
-    def __init__(self, lexicon_dir: str | Path | None = None) -> None:
+    def __init__(self, lexicon_dir: str | Path | None = None, known_talks: KnownTalks | None = None) -> None:
+        # the talks the crawl found on events' own pages: a write-up's entries are matched against them
+        self.known_talks = known_talks or KnownTalks()
         self.companies = CompanyTagger(load_companies(extra_dir=lexicon_dir))
         from .topics import TopicTagger  # after lexicon, so a bad topics file names itself
 
@@ -188,11 +191,29 @@ class Tagger:
             entry = self._entry(page, section, n, result.split, conf, page_parts)
             if entry is not None:
                 result.entries.append(entry)
+        if page.page_type != "talk":
+            for entry in result.entries:
+                self._link(entry)
         if not result.entries:
             result.relevant, result.reason = False, "no talk found in the text"
         elif reason == TITLE_ONLY and not self._about_talks(page, result.entries):
             result.relevant, result.reason = False, "SREcon only in the title: the text names no talk, speaker or company"
         return result
+
+    def _link(self, entry: TalkEntry) -> None:
+        """A write-up's entry about a known talk takes the talk's title and speakers (its own title is
+        kept in the evidence; its text still decides its topics)."""
+        link = self.known_talks.match(entry)
+        if link is None:
+            return
+        talk = link.talk
+        entry.evidence["talk"] = [talk.url, f"confidence {link.confidence:.2f}", *link.evidence,
+                                  f"the write-up's own title: {entry.title}"]
+        entry.talk_url, entry.link_confidence = talk.url, link.confidence
+        entry.title = talk.title
+        entry.conference, entry.year = talk.conference or entry.conference, talk.year or entry.year
+        entry.speakers = list(talk.speakers) or entry.speakers
+        entry.companies = list(talk.companies) + [c for c in entry.companies if c not in talk.companies]
 
     @staticmethod
     def _about_talks(page: Page, entries: list[TalkEntry]) -> bool:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from srefind.models import Block, Page, Person
+from srefind.models import Block, Media, Page, Person
 
 from .html import (
     CLASS_CANDIDATES,
@@ -159,11 +159,13 @@ def drupal_talk(doc: Doc, page: Page, base: str) -> bool:
     room = _field(fields, "field-presentation-location")
     if room is not None:
         page.room = clean(text_of(room))
-    for name in ("field-presentation-video", "field-final-paper-pdf", "field-presentation-slides", "field-paper-pdf"):
+    for name, kind in (("field-presentation-video", "video"), ("field-final-paper-pdf", "slides"),
+                       ("field-presentation-slides", "slides"), ("field-paper-pdf", "slides"),
+                       ("field-presentation-audio", "audio")):
         fld = _field(fields, name)
         if fld is not None:
             hrefs = (a.get("href") for a in fld.iterdescendants("a"))
-            page.media.extend(u for u in (normalize(h, base) for h in hrefs if h is not None) if u)
+            page.media.extend(Media(kind, u) for u in (normalize(h, base) for h in hrefs if h is not None) if u)
     page.page_type = "talk"
     return True
 

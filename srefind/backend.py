@@ -107,6 +107,10 @@ class SearchBackend(Protocol):
     def talk(self, entry_id: str) -> TalkEntry | None:
         ...
 
+    def writeups(self, talk_url: str) -> list[TalkEntry]:
+        """The write-up entries linked to the talk page at `talk_url` (TalkEntry.talk_url), newest first."""
+        ...
+
     def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
         """Talks like this one (not itself), best first."""
         ...

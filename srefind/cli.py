@@ -292,11 +292,11 @@ def search(query, facets, limit, page, sort, as_json, data_dir, config) -> None:
     if resp.did_you_mean:
         err.print(f"did you mean: {resp.did_you_mean}?")
     table = Table(title=f"{resp.total} talks · {resp.took_ms:.0f} ms", show_lines=False)
-    for col in ("title", "conference", "year", "companies", "topics", "url"):
+    for col in ("title", "conference", "year", "companies", "topics", "url", "id"):
         table.add_column(col, overflow="fold")
     for h in resp.results:
         table.add_row(h.title, h.conference or "-", str(h.year or "-"), ", ".join(h.companies),
-                      ", ".join(h.topics), h.url)
+                      ", ".join(h.topics), h.url, h.id)
     out.print(table)
     for f in ("company", "topic", "conference", "year"):
         rows = resp.facets.get(f, [])[:6]
@@ -321,6 +321,45 @@ def facets(field, as_json, data_dir, config) -> None:
     for r in rows:
         table.add_row(r.value, str(r.count))
     out.print(table)
+
+
+@main.command()
+@click.argument("talk_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the talk as one JSON object (as /api/talks/ID).")
+@data_dir_option
+@config_option
+def talk(talk_id, as_json, data_dir, config) -> None:
+    """One talk by its id (from `srefind search`): the record, its video and slides, the write-ups
+    about it (or, for a write-up, the talk it is about) and related talks."""
+    from .talks import snippet, talk_view
+
+    view = talk_view(_backend(data_dir, config), talk_id)
+    if view is None:
+        raise SrefindError(f"no talk with id {talk_id} (ids are in `srefind search` and its --json)")
+    if as_json:
+        click.echo(json.dumps(view.to_json(), indent=2, ensure_ascii=False))
+        return
+    e = view.entry
+    out.print(e.title, style="bold")
+    facts = [("conference", e.conference), ("year", str(e.year or "")), ("speakers", ", ".join(e.speakers)),
+             ("companies", ", ".join(e.companies)), ("topics", ", ".join(e.topics)), ("room", e.room),
+             ("date", e.date), ("url", e.url)]
+    for name, value in facts:
+        if value:
+            out.print(f"  {name}: {value}")
+    for m in e.media:
+        out.print(f"  {m['kind']}: {m['url']}")
+    if view.about:
+        out.print(f"\nabout the talk {view.about.id}: {view.about.title} ({view.about.url})")
+    if e.summary:
+        out.print("\n" + snippet(e.summary, 600))
+    if view.writeups:
+        out.print(f"\n{len(view.writeups)} write-up{'s' if len(view.writeups) != 1 else ''}:")
+        for w in view.writeups:
+            out.print(f"  {w.own_title or w.title} · {w.site}"
+                      f"{' · ' + w.date if w.date else ''}\n    {w.url}")
+    if view.related:
+        out.print("\nrelated: " + " · ".join(f"{h.title} ({h.id})" for h in view.related))
 
 
 @main.command()

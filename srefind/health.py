@@ -126,6 +126,10 @@ def inspect(paths: DataPaths, fingerprint: str | None = None, backend_name: str 
             st.next_steps.insert(0, f"run `srefind crawl{dd}` (crawl.sqlite holds no talks yet)")
     elif index.state in ("missing", "damaged", "unreadable") and st.state == "interrupted":
         st.problem = index.detail  # the resumed crawl rebuilds it from crawl.sqlite
+    elif index.state == "outdated" and not live:
+        st.problem = index.detail
+        st.next_steps.insert(0, f"run `srefind reindex{dd}`: the index was built by an older srefind "
+                                "(the next crawl or recrawl rebuilds it too)")
     elif st.store.pages_unsynced and not live:
         st.next_steps.append(f"the index lags crawl.sqlite by {st.store.pages_unsynced} pages: the next crawl "
                              f"catches up, or run `srefind reindex{dd}`")

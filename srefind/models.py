@@ -33,6 +33,14 @@ class Person:
     affiliation: str = ""
 
 
+@dataclass(frozen=True)
+class Media:
+    """A talk's recording or slides, as its event's page links them."""
+
+    kind: str  # "video", "slides" or "audio"
+    url: str
+
+
 @dataclass
 class Page:
     """A fetched and extracted HTML page: what the crawler hands to the tagger."""
@@ -53,7 +61,7 @@ class Page:
     links: list[str] = field(default_factory=list)
     canonical: str = ""
     feeds: list[str] = field(default_factory=list)
-    media: list[str] = field(default_factory=list)  # video / slides links of a talk page
+    media: list[Media] = field(default_factory=list)  # video / slides links of a talk page
     room: str = ""
     content_hash: str = ""
     fetched_at: str = ""
@@ -86,6 +94,11 @@ class TalkEntry:
     # A write-up's entry matched to the event's own page of its talk: that page, and how sure the match is
     talk_url: str = ""
     link_confidence: float = 0.0
+    own_title: str = ""  # a linked write-up's own heading (its title is the talk's official one)
+    author: str = ""  # who wrote the page (a write-up's author), when it says
+    # What an event's own talk page gives: the recording and slides ({"kind": "video", "url": ...}), the room
+    media: list[dict[str, str]] = field(default_factory=list)
+    room: str = ""
 
     def to_dict(self, *, evidence: bool = False) -> dict[str, Any]:
         """The entry as plain JSON-ready data (lists and dicts copied, one level deep: that is all

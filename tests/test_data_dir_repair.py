@@ -232,3 +232,31 @@ def test_an_edited_page_after_a_tagger_change_is_analysed_once(site, tmp_path):
     assert code == 0 and report["changed"] == 1
     entry = next(e for e in export(data) if e["page_url"] == site.web.url("/post-3/"))
     assert "drills" in entry["topics"]
+
+
+def test_an_index_built_without_a_field_this_srefind_writes_is_rebuilt_by_the_next_run(site, tmp_path, monkeypatch):
+    import srefind.index.search.store as store
+    from srefind.pipeline import reindex
+
+    data = tmp_path / "d"
+    crawl(site, data)
+    before = search(data, "")["total"]
+    # the index an srefind without the talk_url field made
+    older = store.build_schema
+
+    def without_talk_url():
+        schema = older()
+        schema.remove("talk_url")
+        return schema
+
+    monkeypatch.setattr(store, "build_schema", without_talk_url)
+    reindex(data)
+    monkeypatch.undo()
+    status = cli_json("status", "--json", "--data-dir", str(data))
+    assert status["index"]["state"] == "outdated" and "older srefind" in status["index"]["detail"]
+    assert any("srefind reindex" in step for step in status["next_steps"])
+    assert search(data, "")["total"] == before  # it still answers searches meanwhile
+    code, report = recrawl(data)
+    assert code == 0 and "older srefind" in (report.get("index_rebuilt") or "")
+    assert cli_json("status", "--json", "--data-dir", str(data))["index"]["state"] == "ok"
+    assert search(data, "")["total"] == before

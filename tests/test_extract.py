@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from srefind.crawler.extract import decode_html, extract
-from srefind.models import Person
+from srefind.models import Media, Person
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POST_URL = "http://blog.example/2018/03/29/tracing-at-jet/"
@@ -144,8 +144,8 @@ def test_a_drupal_talk_page_gives_title_speakers_abstract_date_room_and_media():
     assert p.date == "2018-03-27"
     assert p.room == "Grand Ballroom ABC"
     assert p.conference_hint == "SREcon18 Americas"
-    assert p.media == ["https://www.youtube.com/watch?v=abc123",
-                       "https://www.usenix.org/system/files/conference/srecon18americas/slides/fong-jones.pdf"]
+    assert p.media == [Media("video", "https://www.youtube.com/watch?v=abc123"),
+                       Media("slides", "https://www.usenix.org/system/files/conference/srecon18americas/slides/fong-jones.pdf")]
     assert "USENIX" not in p.text and "Back to the program" not in p.text
 
 

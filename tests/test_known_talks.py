@@ -9,7 +9,7 @@ from srefind.crawler.extract import extract
 from srefind.index.tagging import KnownTalk, KnownTalks, Tagger
 from srefind.models import TalkEntry
 
-from conftest import FIXTURES, crawl, export
+from conftest import FIXTURES, cli_json, crawl, export, run_cli
 from webfixture import html, links
 
 AMERICAS19 = "SREcon19 Americas"
@@ -111,3 +111,19 @@ def test_a_crawl_links_a_write_up_to_the_talk_page_it_found(site, tmp_path: Path
     assert post["title"] == "Distributed Tracing at Scale: What Broke and Why"
     assert "Adam Mckaig" in post["speakers"]
     assert rows["fong-jones"]["talk_url"] == ""  # the talk page is the record, not a write-up of it
+
+
+def test_srefind_talk_prints_the_record_and_its_write_ups_as_the_api_does(demo_data):
+    from srefind.web.app import create_app
+
+    rows = export(demo_data)
+    writeup = next(r for r in rows if r["talk_url"])
+    talk = next(r for r in rows if r["url"] == writeup["talk_url"])
+    as_json = cli_json("talk", talk["id"], "--json", "--data-dir", str(demo_data))
+    api = create_app(demo_data).test_client().get(f"/api/talks/{talk['id']}").get_json()
+    assert as_json == api
+    assert [w["id"] for w in as_json["writeups"]] == [writeup["id"]]
+    proc = run_cli("talk", talk["id"], "--data-dir", str(demo_data))
+    assert proc.returncode == 0 and talk["title"] in proc.stdout and "1 write-up:" in proc.stdout
+    proc = run_cli("talk", "0000000000000000", "--data-dir", str(demo_data))
+    assert proc.returncode == 1 and "no talk with id 0000000000000000" in proc.stderr and "Traceback" not in proc.stderr

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from srefind.talks import embed_url
 from srefind.web.app import create_app
 
 
@@ -52,6 +53,51 @@ def test_api_talk_and_talk_page(client):
     assert talk["companies"] == ["Uber"] and "related" in talk
     page = client.get(f"/talks/{hit['id']}").get_data(as_text=True)
     assert "Uber" in page and hit["url"].replace("&", "&amp;") in page and "Related talks" in page
+
+
+def _linked(client) -> tuple[dict, dict]:
+    """The demo's write-up linked to its talk page, and that talk."""
+    hits = client.get("/api/search?q=autopsy+mysql+automation&per_page=10").get_json()["results"]
+    writeup = next(h for h in hits if h["talk_url"])
+    talk = next(h for h in hits if h["url"] == writeup["talk_url"])
+    return writeup, talk
+
+
+def test_a_talk_lists_the_write_ups_about_it_and_a_write_up_names_its_talk(client):
+    writeup, talk = _linked(client)
+    record = client.get(f"/api/talks/{talk['id']}").get_json()
+    assert [w["url"] for w in record["writeups"]] == [writeup["url"]]
+    w = record["writeups"][0]
+    assert w["title"] == "When failover automation makes things worse"  # the write-up's own heading
+    assert w["site"] and w["snippet"] and w["date"] == "2019-10-05"
+    assert record["about"] is None and writeup["id"] not in record["related"]
+    page = client.get(f"/talks/{talk['id']}").get_data(as_text=True)
+    assert "1 write-up</h2>" in page and "When failover automation makes things worse" in page
+    about = client.get(f"/api/talks/{writeup['id']}").get_json()
+    assert about["about"]["id"] == talk["id"] and about["writeups"] == []
+    page = client.get(f"/talks/{writeup['id']}").get_data(as_text=True)
+    assert f'This write-up is about <a href="/talks/{talk["id"]}">' in page
+
+
+def test_a_talk_pages_video_is_a_link_and_its_player_loads_only_on_request(client):
+    talks = [h for h in client.get("/api/search?per_page=50").get_json()["results"] if h["media"]]
+    assert talks, "the demo's talk pages link videos and slides"
+    record = client.get(f"/api/talks/{talks[0]['id']}").get_json()
+    assert {m["kind"] for m in record["media"]} <= {"video", "slides", "audio"}
+    page = client.get(f"/talks/{talks[0]['id']}").get_data(as_text=True)
+    assert "Video and slides</h2>" in page and "<iframe" not in page  # nothing from a video host up front
+    for m in record["media"]:
+        player = embed_url(m["url"]) if m["kind"] == "video" else ""
+        assert (f'data-player="{player}"' in page) == bool(player)
+
+
+def test_only_a_known_video_hosts_watch_link_gets_a_player():
+    assert embed_url("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42") == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+    assert embed_url("https://youtu.be/dQw4w9WgXcQ") == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+    assert embed_url("https://vimeo.com/123456") == "https://player.vimeo.com/video/123456"
+    assert embed_url("https://www.youtube.com/results?search_query=srecon") == ""  # a search, not a video
+    assert embed_url("https://www.youtube.com/watch?v=x\"><script>") == ""
+    assert embed_url("https://video.example/talk.mp4") == ""
 
 
 def test_api_facets(client):

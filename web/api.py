@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from srefind.talks import talk_view
+
 from .app import parse_params, search_backend
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -21,10 +23,10 @@ def search():
 
 @bp.route("/talks/<entry_id>")
 def talk(entry_id: str):
-    entry = search_backend().talk(entry_id)
-    if entry is None:
+    view = talk_view(search_backend(), entry_id)
+    if view is None:
         return jsonify(error=f"no talk with id {entry_id}"), 404
-    return jsonify({**entry.to_dict(), "related": [h.id for h in search_backend().related(entry_id)]})
+    return jsonify(view.to_json())
 
 
 @bp.route("/facets")

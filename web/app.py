@@ -40,7 +40,9 @@ MAX_PAGE = 1000
 MAX_FILTER_VALUES = 20
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+                               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; "
+                               # a talk's video player, inserted only when the reader asks for it
+                               "frame-src https://www.youtube-nocookie.com https://player.vimeo.com",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",

@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, abort, render_template, request
 
 from srefind.facet_table import FACET_LABELS, FACETS
+from srefind.talks import embed_url, snippet, talk_view
 
 from .app import parse_params, search_backend
 
@@ -27,11 +28,11 @@ def search_page():
 
 @bp.route("/talks/<entry_id>")
 def talk_page(entry_id: str):
-    entry = search_backend().talk(entry_id)
-    if entry is None:
+    view = talk_view(search_backend(), entry_id)
+    if view is None:
         abort(404)
-    return render_template("talk.html", e=entry, related=search_backend().related(entry_id), labels=FACET_LABELS,
-                           back=back_url(request.referrer, request.host))
+    return render_template("talk.html", e=view.entry, v=view, related=view.related, labels=FACET_LABELS,
+                           embed_url=embed_url, snippet=snippet, back=back_url(request.referrer, request.host))
 
 
 @bp.app_template_global()

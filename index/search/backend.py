@@ -59,6 +59,9 @@ class WhooshBackend:
     def talk(self, entry_id: str) -> TalkEntry | None:
         return self.engine.get(entry_id)
 
+    def writeups(self, talk_url: str) -> list[TalkEntry]:
+        return self.engine.writeups(talk_url)
+
     def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
         return self.engine.related(entry_id, limit)
 

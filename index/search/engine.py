@@ -381,6 +381,14 @@ class SearchEngine:
             stored = lease.searcher.document(id=entry_id)
             return _stored_entry(stored) if stored else None
 
+    def writeups(self, talk_url: str) -> list[TalkEntry]:
+        """The write-up entries linked to the talk page at `talk_url`, newest first."""
+        with self.pool.lease() as (_, lease):
+            if "talk_url" not in lease.searcher.schema:
+                return []  # an index built before links were indexed: rebuilt by the next crawl or reindex
+            found = [_stored_entry(s) for s in lease.searcher.documents(talk_url=talk_url)]
+        return sorted(found, key=lambda e: (e.date or "", e.url), reverse=True)
+
     def related(self, entry_id: str, limit: int = 5) -> list[Hit]:
         """More like this: key terms of the entry's text, excluding the entry itself."""
         with self.pool.lease() as (_, lease):

@@ -33,6 +33,7 @@ from srefind.errors import IndexUnavailableError
 
 from .compat import TOC, open_segments_reader, toc_file_pattern
 from .integrity import check_generation
+from .schema import build_schema
 
 INDEX_NAME = "talks"
 OPEN_ATTEMPTS = 8  # a commit can remove a generation between listing it and opening its files
@@ -199,7 +200,8 @@ def open_generation(index_dir: Path, build: Callable[[Searcher], object]) -> tup
 
 @dataclass
 class IndexHealth:
-    """What a reader finds at an index path. `state`: ok, empty, missing, damaged or unreadable."""
+    """What a reader finds at an index path. `state`: ok, empty, missing, damaged, unreadable, or
+    outdated (searchable, but built with fewer fields than this srefind writes: rebuilt before a write)."""
 
     state: str
     detail: str = ""
@@ -216,8 +218,13 @@ def check_index(index_dir: Path) -> IndexHealth:
         return IndexHealth(exc.state, exc.detail)
     try:
         n = lease.searcher.doc_count()
+        missing = sorted(set(build_schema().names()) - set(lease.searcher.schema.names()))
     finally:
         lease.searcher.close()
+    if missing:
+        return IndexHealth("outdated", f"the index at {index_dir} was built by an older srefind (no {', '.join(missing)} "
+                                       "field): it is rebuilt from crawl.sqlite by the next crawl or `srefind reindex`",
+                           gen.number, n)
     if n == 0:
         return IndexHealth("empty", f"the index at {index_dir} holds no talks yet", gen.number, 0)
     return IndexHealth("ok", "", gen.number, n)

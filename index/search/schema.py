@@ -32,6 +32,7 @@ def build_schema() -> Schema:
         id=ID(stored=True, unique=True),
         url=ID(stored=True),
         page_url=ID(stored=True),
+        talk_url=ID(),  # a write-up's entry: the event's page of the talk it is linked to
         title=StemmedText(stored=True, field_boost=TEXT_FIELDS["title"], phrase=True),
         speakers=StemmedText(stored=True, field_boost=TEXT_FIELDS["speakers"]),
         tags=StemmedText(field_boost=TEXT_FIELDS["tags"]),

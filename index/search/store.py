@@ -100,6 +100,7 @@ def _document(entry: TalkEntry) -> dict:
         **{f.name: _indexed(f, entry) for f in FACET_TABLE},
         "date": entry.date or "",
         "data": json.dumps(entry.to_dict()),
+        **({"talk_url": entry.talk_url} if entry.talk_url else {}),
     }
 
 

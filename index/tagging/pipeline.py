@@ -209,7 +209,7 @@ class Tagger:
         talk = link.talk
         entry.evidence["talk"] = [talk.url, f"confidence {link.confidence:.2f}", *link.evidence,
                                   f"the write-up's own title: {entry.title}"]
-        entry.talk_url, entry.link_confidence = talk.url, link.confidence
+        entry.talk_url, entry.link_confidence, entry.own_title = talk.url, link.confidence, entry.title
         entry.title = talk.title
         entry.conference, entry.year = talk.conference or entry.conference, talk.year or entry.year
         entry.speakers = list(talk.speakers) or entry.speakers
@@ -257,6 +257,9 @@ class Tagger:
             site=page.site,
             context=parts.context,
             evidence=evidence,
+            author=page.author,
+            media=[{"kind": m.kind, "url": m.url} for m in page.media] if page.page_type == "talk" else [],
+            room=page.room,
         )
 
 

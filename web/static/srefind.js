@@ -59,6 +59,21 @@
   enhance(document);
   restoreFocus();
 
+  // A talk's video: a link without this script; with it, a "Play here" button that inserts the
+  // privacy-enhanced player on request (nothing is loaded from the video host before that).
+  document.querySelectorAll("button.play[data-player]").forEach(function (btn) {
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      var frame = document.createElement("iframe");
+      frame.src = btn.dataset.player;
+      frame.title = "Video player";
+      frame.width = "560"; frame.height = "315";
+      frame.setAttribute("allow", "encrypted-media; picture-in-picture; fullscreen");
+      frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");
+      btn.replaceWith(frame);
+    });
+  });
+
   // "Back to results" returns to the exact previous state (scroll position too) when we came from a
   // search; without this script its href is already the search page we came from.
   document.querySelectorAll("[data-back]").forEach(function (a) {

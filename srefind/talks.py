@@ -1,0 +1,92 @@
+"""A talk as srefind shows it on its own page, in its JSON twin and in `srefind talk ID`: the entry,
+the write-ups linked to it (or, for a write-up, the official talk it is about), its media and related
+talks. One definition, so the page, the API and the CLI say the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .backend import SearchBackend
+from .models import Hit, TalkEntry, entry_id
+
+SNIPPET_CHARS = 280
+RELATED = 5
+
+
+@dataclass
+class TalkView:
+    """What a talk's page shows."""
+
+    entry: TalkEntry
+    writeups: list[TalkEntry] = field(default_factory=list)  # for an event's talk: what was written about it
+    about: TalkEntry | None = None  # for a linked write-up: the event's own record of the talk
+    related: list[Hit] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        e = self.entry
+        return {
+            **e.to_dict(),
+            "year": e.year,
+            "date": e.date or None,
+            "writeups": [writeup_json(w) for w in self.writeups],
+            "about": {"id": self.about.id, "title": self.about.title, "url": self.about.url} if self.about else None,
+            "related": [h.id for h in self.related],
+        }
+
+
+def writeup_json(w: TalkEntry) -> dict[str, Any]:
+    """A write-up as a talk lists it: where it is (the exact section), who wrote it, a few lines."""
+    return {"id": w.id, "url": w.url, "title": w.own_title or w.title, "site": w.site, "author": w.author or None,
+            "date": w.date or None, "snippet": snippet(w.summary)}
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The first lines of a text, cut at a word."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def talk_view(backend: SearchBackend, talk_id: str) -> TalkView | None:
+    """The talk (or write-up entry) with this id, with what its page shows; None when there is none."""
+    entry = backend.talk(talk_id)
+    if entry is None:
+        return None
+    view = TalkView(entry)
+    if entry.talk_url:
+        view.about = backend.talk(entry_id(entry.talk_url))
+    else:
+        view.writeups = [w for w in backend.writeups(entry.url) if w.id != entry.id]
+    # related talks, not this talk again under another page: its record, its write-ups
+    same = {entry.id, entry.url, entry.talk_url} | {w.id for w in view.writeups} - {""}
+    view.related = [h for h in backend.related(talk_id, RELATED + len(same))
+                    if h.id not in same and h.url not in same and (not h.talk_url or h.talk_url not in same)][:RELATED]
+    return view
+
+
+YOUTUBE_ID = re.compile(r"^[\w-]{6,20}$")
+
+
+def embed_url(video_url: str) -> str:
+    """The privacy-enhanced player URL of a YouTube or Vimeo link ("" for other hosts): loaded only when
+    the reader asks for it (web/static/srefind.js), never with the page."""
+    try:
+        parts = urlsplit(video_url)
+    except ValueError:
+        return ""
+    host = parts.netloc.lower().removeprefix("www.").removeprefix("m.")
+    vid = ""
+    if host == "youtube.com" and parts.path == "/watch":
+        vid = (parse_qs(parts.query).get("v") or [""])[0]
+    elif host == "youtu.be":
+        vid = parts.path.strip("/")
+    if vid and YOUTUBE_ID.match(vid):
+        return f"https://www.youtube-nocookie.com/embed/{vid}"
+    if host == "vimeo.com" and parts.path.strip("/").isdigit():
+        return f"https://player.vimeo.com/video/{parts.path.strip('/')}"
+    return ""

@@ -52,7 +52,7 @@ SECURITY_HEADERS = {
 
 def create_app(data_dir: Path, *, backend: SearchBackend | None = None, backend_name: str = DEFAULT_BACKEND) -> Flask:
     # Imported here, as in Flask's tutorial: the blueprints import this module for what they share.
-    from . import api, ops, pages
+    from . import api, feeds, ops, pages
 
     app = Flask(__name__)
     app.config["DATA_DIR"] = Path(data_dir)
@@ -72,6 +72,8 @@ def create_app(data_dir: Path, *, backend: SearchBackend | None = None, backend_
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(feeds.bp)
+    app.add_template_global(feeds.feed_url)
     return app
 
 

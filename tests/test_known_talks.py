@@ -127,3 +127,12 @@ def test_srefind_talk_prints_the_record_and_its_write_ups_as_the_api_does(demo_d
     assert proc.returncode == 0 and talk["title"] in proc.stdout and "1 write-up:" in proc.stdout
     proc = run_cli("talk", "0000000000000000", "--data-dir", str(demo_data))
     assert proc.returncode == 1 and "no talk with id 0000000000000000" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_text_that_names_a_speaker_of_one_talk_in_full_is_about_that_talk():
+    text = "The session I liked best was Dan Na on the small frictions that slow a team down."
+    link = KNOWN.match(entry("Small frictions", summary=text))
+    assert link is not None and link.talk == FRICTION
+    # naming two of the event's speakers fits two talks
+    both = text + " Michael Kehoe asked the first question."
+    assert KNOWN.match(entry("Small frictions", summary=both)) is None

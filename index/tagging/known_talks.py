@@ -130,8 +130,9 @@ class KnownTalks:
             if title >= TITLE_NEAR:
                 confidence = max(confidence, 0.85 + title / 1000)
                 evidence.append(f"title {title:.0f}% alike")
-            elif named and all(self._speaker_talks[(talk.conference, _name_key(s))] == 1 for s in named):
-                # the entry's own speaker gave this one talk at the event
+            elif all(self._speaker_talks[(talk.conference, _name_key(s))] == 1 for s in named + written):
+                # the entry's speaker (or a speaker its text names in full) gave this one talk at the
+                # event; a text that names two of the event's speakers fits two talks: no link
                 confidence = max(confidence, 0.8)
             confidence = min(1.0, confidence + 0.05)
         return TalkLink(talk, round(confidence, 3), evidence, title)

@@ -83,6 +83,8 @@ CREATE TABLE IF NOT EXISTS bodies (
 MIGRATIONS = {
     1: ["ALTER TABLE pages ADD COLUMN tagger TEXT NOT NULL DEFAULT ''",  # fingerprint of the analysis
         "ALTER TABLE runs ADD COLUMN pid INTEGER"],
+    # the write-ups linked to a talk page, found without reading every entry
+    2: ["CREATE INDEX IF NOT EXISTS entries_talk ON entries(json_extract(data, '$.talk_url'))"],
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -346,6 +348,8 @@ class CrawlState:
         stored = [(r[0], r[1]) for r in self.db.execute(
             "SELECT entry_id, data FROM entries WHERE page_url=? ORDER BY position", (page_url,))]
         dirty = int([d for _, d in stored] != rows)
+        # a talk page shows the write-ups linked to it: when they change, so does its index entry
+        talks = {e.talk_url for e in entries} | {json.loads(d).get("talk_url", "") for _, d in stored} if dirty else set()
         diff = EntryDiff()
         if dirty:
             before = dict(stored)
@@ -365,6 +369,7 @@ class CrawlState:
                 "relevant=excluded.relevant, page_type=excluded.page_type, tagger=excluded.tagger",
                 (page_url, 1 - dirty, int(relevant), page_type, tagger),
             )
+            self.db.executemany("UPDATE pages SET indexed=0 WHERE page_url=?", [(t,) for t in talks - {"", page_url}])
         return diff
 
     # -- stored pages (for re-analysis) ---------------------------------------------
@@ -422,10 +427,24 @@ class CrawlState:
         self.save_entries(page_url, [], relevant=False, page_type="gone")
 
     def dirty_pages(self) -> Iterator[tuple[str, list[TalkEntry]]]:
+        """Pages whose entries the index has not seen yet, each talk record with its write-ups."""
         pages = [r[0] for r in self.db.execute("SELECT page_url FROM pages WHERE indexed=0")]
         for page_url in pages:
             rows = self.db.execute("SELECT data FROM entries WHERE page_url=? ORDER BY position", (page_url,))
-            yield page_url, [_entry(r[0]) for r in rows]
+            yield page_url, self._with_writeups([_entry(r[0]) for r in rows])
+
+    def writeups_of(self, talk_url: str) -> list[TalkEntry]:
+        """The write-up entries linked to the talk page at `talk_url`, in page order."""
+        rows = self.db.execute("SELECT data FROM entries WHERE json_extract(data, '$.talk_url') = ? "
+                               "ORDER BY page_url, position", (talk_url,))
+        return [_entry(r[0]) for r in rows]
+
+    def _with_writeups(self, entries: list[TalkEntry]) -> list[TalkEntry]:
+        """A talk record (a talk page's entry) carries what is written about it, for the index."""
+        for e in entries:
+            if e.record:
+                e.writeups = [writeup_summary(w) for w in self.writeups_of(e.url)]
+        return entries
 
     def mark_indexed(self, page_urls: Iterable[str] | None = None) -> None:
         """The index now holds these pages' entries (None: every page's, after a rebuild)."""
@@ -442,11 +461,11 @@ class CrawlState:
         for page_url, data in self.db.execute("SELECT page_url, data FROM entries ORDER BY page_url, position"):
             if page_url != current:
                 if current is not None:
-                    yield current, batch
+                    yield current, self._with_writeups(batch)
                 current, batch = page_url, []
             batch.append(_entry(data))
         if current is not None:
-            yield current, batch
+            yield current, self._with_writeups(batch)
 
     def entries_of(self, page_type: str) -> Iterator[TalkEntry]:
         """The entries of every page of one type ("talk": what the events' own pages say)."""
@@ -514,6 +533,12 @@ class CrawlState:
 
     def transaction(self) -> _Tx:
         return _Tx(self.db)
+
+
+def writeup_summary(w: TalkEntry) -> dict[str, str]:
+    """What a talk record keeps of a write-up linked to it (TalkEntry.writeups)."""
+    return {"id": w.id, "url": w.url, "page_url": w.page_url, "title": w.own_title or w.title, "site": w.site,
+            "author": w.author, "date": w.date, "text": w.summary}
 
 
 def _entry(data: str) -> TalkEntry:

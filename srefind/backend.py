@@ -100,8 +100,9 @@ class SearchBackend(Protocol):
 
     # -- reads -----------------------------------------------------------------------
     def search(self, query: str = "", filters: dict[str, list[str]] | None = None, *, sort: str = "relevance",
-               page: int = 1, per_page: int = 10, facet_limit: int = 0) -> SearchResponse:
-        """One page of talks for a query with facet filters, and the facet counts."""
+               page: int = 1, per_page: int = 10, facet_limit: int = 0, view: str = "talk") -> SearchResponse:
+        """One page of talks for a query with facet filters, and the facet counts. `view`: "talk" (one
+        result per talk, its write-ups with it) or "writeup" (every write-up on its own)."""
         ...
 
     def talk(self, entry_id: str) -> TalkEntry | None:

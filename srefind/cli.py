@@ -277,13 +277,15 @@ class WholeNumber(click.ParamType):
 @click.option("--limit", type=WholeNumber(1, 100), default=10, show_default=True)
 @click.option("--page", type=WholeNumber(1, 10_000), default=1)
 @click.option("--sort", type=click.Choice(SORTS), default="relevance")
+@click.option("--writeups", is_flag=True,
+              help="Every write-up on its own, instead of one result per talk with its write-ups.")
 @click.option("--json", "as_json", is_flag=True)
 @data_dir_option
 @config_option
-def search(query, facets, limit, page, sort, as_json, data_dir, config) -> None:
+def search(query, facets, limit, page, sort, writeups, as_json, data_dir, config) -> None:
     """Search talks: free text, "phrases", AND/OR/NOT, company:uber topic:tracing year:2017..2019."""
     resp = _backend(data_dir, config).search(" ".join(query), _parse_facets(facets), sort=sort, page=page,
-                                             per_page=limit, facet_limit=10)
+                                             per_page=limit, facet_limit=10, view="writeup" if writeups else "talk")
     if as_json:
         click.echo(json.dumps(resp.to_json(), indent=2, ensure_ascii=False))
         return
@@ -291,12 +293,13 @@ def search(query, facets, limit, page, sort, as_json, data_dir, config) -> None:
         err.print(f"note: {notice}", style="yellow")
     if resp.did_you_mean:
         err.print(f"did you mean: {resp.did_you_mean}?")
-    table = Table(title=f"{resp.total} talks · {resp.took_ms:.0f} ms", show_lines=False)
-    for col in ("title", "conference", "year", "companies", "topics", "url", "id"):
+    unit = "write-ups" if writeups else "talks"
+    table = Table(title=f"{resp.total} {unit} · {resp.took_ms:.0f} ms", show_lines=False)
+    for col in ("title", "conference", "year", "companies", "topics", "write-ups", "url", "id"):
         table.add_column(col, overflow="fold")
     for h in resp.results:
         table.add_row(h.title, h.conference or "-", str(h.year or "-"), ", ".join(h.companies),
-                      ", ".join(h.topics), h.url, h.id)
+                      ", ".join(h.topics), str(len(h.writeups)) if h.record else "-", h.url, h.id)
     out.print(table)
     for f in ("company", "topic", "conference", "year"):
         rows = resp.facets.get(f, [])[:6]

@@ -369,36 +369,41 @@ def score_pages(shared: Path, known: KnownTalks | None = None, listed: set[tuple
 
 
 def score_ranking(shared: Path, data_dir: Path, bases: dict[str, str], held: set) -> Report:
+    """nDCG@10 and MRR of the labelled queries, pages graded by the labels, two ways: over every
+    indexed entry (`ndcg_at_10`, `mrr`: each record and each write-up a result of its own, as before
+    results were talks) and over what a user sees (`talk_ndcg_at_10`, `talk_mrr`: one result per
+    talk, its write-ups' pages ranked right after the talk's own page)."""
     from .backend import open_backend
     from .config import DataPaths
 
     rep = Report()
     backend = open_backend(data_dir, lexicon_dir=DataPaths(data_dir).lexicon, lazy=False)
-    ndcgs, rrs, per_query = [], [], {}
-    for line in (shared / "eval" / "queries-dev.jsonl").read_text().splitlines():
-        if not line.strip():
-            continue
-        q = json.loads(line)
-        grades = {(r["site"], r["path"]): r["grade"] for r in q["relevant"] if (r["site"], r["path"]) not in held}
-        resp = backend.search(q["query"], per_page=50)
-        ranked: list[tuple[str, str]] = []
-        for hit in resp.results:
-            key = locate(hit.page_url, bases)
-            if key and key not in ranked:
-                ranked.append(key)  # a page counts once, at its best-ranked entry
-        gains = [grades.get(k, 0) for k in ranked[:10]]
-        dcg = sum((2**gain - 1) / math.log2(i + 2) for i, gain in enumerate(gains))
-        ideal = sorted(grades.values(), reverse=True)[:10]
-        idcg = sum((2**gain - 1) / math.log2(i + 2) for i, gain in enumerate(ideal))
-        ndcg = dcg / idcg if idcg else 1.0
-        rr = next((1 / (i + 1) for i, k in enumerate(ranked) if grades.get(k, 0) > 0), 0.0)
-        ndcgs.append(ndcg)
-        rrs.append(rr)
-        per_query[q["query"]] = round(ndcg, 3)
+    queries = [json.loads(line) for line in (shared / "eval" / "queries-dev.jsonl").read_text().splitlines()
+               if line.strip()]
+    for view, prefix in (("all", ""), ("talk", "talk_")):
+        ndcgs, rrs, per_query = [], [], {}
+        for q in queries:
+            grades = {(r["site"], r["path"]): r["grade"] for r in q["relevant"] if (r["site"], r["path"]) not in held}
+            resp = backend.search(q["query"], per_page=50, view=view)
+            ranked: list[tuple[str, str]] = []
+            for hit in resp.results:
+                for page_url in [hit.page_url, *(w["page_url"] for w in hit.writeups)]:
+                    key = locate(page_url, bases)
+                    if key and key not in ranked:
+                        ranked.append(key)  # a page counts once, at its best-ranked place
+            gains = [grades.get(k, 0) for k in ranked[:10]]
+            dcg = sum((2**gain - 1) / math.log2(i + 2) for i, gain in enumerate(gains))
+            ideal = sorted(grades.values(), reverse=True)[:10]
+            idcg = sum((2**gain - 1) / math.log2(i + 2) for i, gain in enumerate(ideal))
+            ndcg = dcg / idcg if idcg else 1.0
+            rr = next((1 / (i + 1) for i, k in enumerate(ranked) if grades.get(k, 0) > 0), 0.0)
+            ndcgs.append(ndcg)
+            rrs.append(rr)
+            per_query[q["query"]] = round(ndcg, 3)
+        rep.figures[f"{prefix}ndcg_at_10"] = round(sum(ndcgs) / max(1, len(ndcgs)), 4)
+        rep.figures[f"{prefix}mrr"] = round(sum(rrs) / max(1, len(rrs)), 4)
+        rep.details[f"{prefix}ndcg_per_query"] = per_query
     backend.close()
-    rep.figures["ndcg_at_10"] = round(sum(ndcgs) / max(1, len(ndcgs)), 4)
-    rep.figures["mrr"] = round(sum(rrs) / max(1, len(rrs)), 4)
-    rep.details["ndcg_per_query"] = per_query
     return rep
 
 

@@ -99,6 +99,10 @@ class TalkEntry:
     # What an event's own talk page gives: the recording and slides ({"kind": "video", "url": ...}), the room
     media: list[dict[str, str]] = field(default_factory=list)
     room: str = ""
+    record: bool = False  # the event's own page of the talk (not a write-up about it)
+    # A record's write-ups, as the store hands them to the index (id, url, page_url, title, site,
+    # author, date, text): searched with the talk, listed in its result. Empty as the tagger makes it.
+    writeups: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self, *, evidence: bool = False) -> dict[str, Any]:
         """The entry as plain JSON-ready data (lists and dicts copied, one level deep: that is all
@@ -132,7 +136,10 @@ class Hit(TalkEntry):
         return cls(**{f: getattr(entry, f) for f in TalkEntry.__dataclass_fields__}, score=score, snippet=snippet)
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.to_dict().items() if k not in NOT_IN_RESULTS}
+        out = {k: v for k, v in self.to_dict().items() if k not in NOT_IN_RESULTS}
+        out["writeups"] = [{k: v for k, v in w.items() if k != "text"} | {"snippet": first_lines(w.get("text", ""))}
+                           for w in self.writeups]
+        return out
 
 
 @dataclass
@@ -189,6 +196,14 @@ class SearchResponse:
             "results": [h.to_json() for h in self.results],
             "facets": self.facets_json(),
         }
+
+
+def first_lines(text: str, limit: int = 280) -> str:
+    """The start of a text, whitespace folded, cut at a word."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def entry_id(url: str) -> str:

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from .backend import SearchBackend
 from .models import Hit, TalkEntry, entry_id
+from .models import first_lines as snippet
 
-SNIPPET_CHARS = 280
 RELATED = 5
 
 
@@ -42,14 +42,6 @@ def writeup_json(w: TalkEntry) -> dict[str, Any]:
     """A write-up as a talk lists it: where it is (the exact section), who wrote it, a few lines."""
     return {"id": w.id, "url": w.url, "title": w.own_title or w.title, "site": w.site, "author": w.author or None,
             "date": w.date or None, "snippet": snippet(w.summary)}
-
-
-def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
-    """The first lines of a text, cut at a word."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def talk_view(backend: SearchBackend, talk_id: str) -> TalkView | None:

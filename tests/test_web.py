@@ -21,7 +21,9 @@ def test_browse_lists_every_talk_newest_first_with_facets(client):
     r = client.get("/")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
-    assert "27</strong> talks" in html
+    assert "25</strong> talks" in html  # 27 entries: two write-ups are shown with the talks they are about
+    # every write-up on its own: the 27 entries less the 11 talk pages' records
+    assert "16</strong> write-ups" in client.get("/?show=writeups").get_data(as_text=True)
     for facet in ("Company", "Topic", "Conference", "Year", "Speaker"):
         assert f">{facet}</h2>" in html
     years = [int(y) for y in re.findall(r'data-year="(\d{4})"', html)]
@@ -57,10 +59,31 @@ def test_api_talk_and_talk_page(client):
 
 def _linked(client) -> tuple[dict, dict]:
     """The demo's write-up linked to its talk page, and that talk."""
-    hits = client.get("/api/search?q=autopsy+mysql+automation&per_page=10").get_json()["results"]
-    writeup = next(h for h in hits if h["talk_url"])
+    notes = client.get("/api/search?q=autopsy+mysql+automation&show=writeups").get_json()["results"]
+    writeup = next(h for h in notes if h["talk_url"])
+    hits = client.get("/api/search?q=autopsy+mysql+automation").get_json()["results"]
     talk = next(h for h in hits if h["url"] == writeup["talk_url"])
     return writeup, talk
+
+
+def test_one_result_per_talk_carries_its_write_ups_and_facets_count_talks(client):
+    writeup, talk = _linked(client)
+    assert talk["record"] and [w["url"] for w in talk["writeups"]] == [writeup["url"]]
+    w = talk["writeups"][0]
+    assert set(w) == {"id", "url", "page_url", "title", "site", "author", "date", "snippet"} and w["snippet"]
+    talks = client.get("/api/search?q=autopsy+mysql+automation").get_json()
+    assert writeup["id"] not in [h["id"] for h in talks["results"]]  # shown with its talk, not beside it
+    conf = {r["value"]: r["count"] for r in talks["facets"]["conference"]}
+    assert conf.get("SREcon19 EMEA") == sum(1 for h in talks["results"] if h["conference"] == "SREcon19 EMEA")
+    # words only the write-up uses still find the talk
+    only_writeup = client.get("/api/search?q=%22failover+automation+makes+things+worse%22").get_json()
+    assert [h["id"] for h in only_writeup["results"]] == [talk["id"]]
+    # and every write-up on its own, when asked
+    notes = client.get("/api/search?q=%22failover+automation+makes+things+worse%22&show=writeups").get_json()
+    assert [h["id"] for h in notes["results"]] == [writeup["id"]]
+    html = client.get("/?q=autopsy+mysql+automation").get_data(as_text=True)
+    assert "1 write-up</a>:" in html and "When failover automation makes things worse" in html
+    assert client.get("/api/search?show=everything").status_code == 400
 
 
 def test_a_talk_lists_the_write_ups_about_it_and_a_write_up_names_its_talk(client):

@@ -17,7 +17,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.route("/search")
 def search():
     p = parse_params(request.args)
-    resp = search_backend().search(p["q"], p["filters"], sort=p["sort"], page=p["page"], per_page=p["per_page"])
+    resp = search_backend().search(p["q"], p["filters"], sort=p["sort"], page=p["page"], per_page=p["per_page"],
+                                     view=p["view"])
     return jsonify(resp.to_json())
 
 
@@ -32,5 +33,5 @@ def talk(entry_id: str):
 @bp.route("/facets")
 def facets():
     p = parse_params(request.args)
-    resp = search_backend().search(p["q"], p["filters"], per_page=1)
+    resp = search_backend().search(p["q"], p["filters"], per_page=1, view=p["view"])
     return jsonify(resp.facets_json())

@@ -128,10 +128,14 @@ def parse_params(args) -> dict:
             raise BadRequest(f"a {f} value is too long")
         if values:
             filters[f] = values
-    unknown = set(args) - {"q", "sort", "page", "per_page", *FACETS}
+    unknown = set(args) - {"q", "sort", "page", "per_page", "show", *FACETS}
     if unknown:
         raise BadRequest(f"unknown parameter: {sorted(unknown)[0]}")
     out["filters"] = filters
+    shown = args.get("show", "talks")
+    if shown not in ("talks", "writeups"):
+        raise BadRequest("show must be talks (one result per talk) or writeups (every write-up on its own)")
+    out["show"], out["view"] = shown, "writeup" if shown == "writeups" else "talk"
     return out
 
 

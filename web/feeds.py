@@ -49,7 +49,8 @@ def _when(hit: Hit, fallback: str) -> str:
 @bp.route("/feed.atom")
 def atom():
     p = parse_params(request.args)
-    resp = search_backend().search(p["q"], p["filters"], sort="newest", per_page=FEED_ENTRIES)
+    # new talks and new write-ups that match: every record and every write-up, each on its own
+    resp = search_backend().search(p["q"], p["filters"], sort="newest", per_page=FEED_ENTRIES, view="all")
     base = request.host_url.rstrip("/")
     params = _search_params()
     query = "?" + urlencode(params) if params else ""

@@ -20,7 +20,8 @@ bp = Blueprint("pages", __name__)
 @bp.route("/")
 def search_page():
     p = parse_params(request.args)
-    resp = search_backend().search(p["q"], p["filters"], sort=p["sort"], page=p["page"], per_page=p["per_page"])
+    resp = search_backend().search(p["q"], p["filters"], sort=p["sort"], page=p["page"], per_page=p["per_page"],
+                                     view=p["view"])
     return render_template("search.html", r=resp, p=p, facets=FACETS, labels=FACET_LABELS,
                            active=[(f, v) for f, vs in resp.filters.items() for v in vs],
                            clear_url=url_with(**{f: None for f in FACETS}, page=None))

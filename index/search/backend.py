@@ -53,8 +53,9 @@ class WhooshBackend:
 
     # -- reads -----------------------------------------------------------------------
     def search(self, query: str = "", filters: dict[str, list[str]] | None = None, *, sort: str = "relevance",
-               page: int = 1, per_page: int = 10, facet_limit: int = 0) -> SearchResponse:
-        return self.engine.search(query, filters, sort=sort, page=page, per_page=per_page, facet_limit=facet_limit)
+               page: int = 1, per_page: int = 10, facet_limit: int = 0, view: str = "talk") -> SearchResponse:
+        return self.engine.search(query, filters, sort=sort, page=page, per_page=per_page, facet_limit=facet_limit,
+                                  view=view)
 
     def talk(self, entry_id: str) -> TalkEntry | None:
         return self.engine.get(entry_id)

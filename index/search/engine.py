@@ -105,6 +105,8 @@ class _Run:
     sort: str
     page: int
     per_page: int
+    view: str = "talk"  # which result list (schema.VIEWS): one result per talk, every write-up, or "all"
+    view_docs: int = 0  # _match: the docs of that list
     parsed: ParsedQuery = cast(ParsedQuery, None)  # _parse
     q: Query = cast(Query, None)  # _parse, then _recover's correction
     notices: list[str] = field(default_factory=list)
@@ -183,20 +185,21 @@ class SearchEngine:
         page: int = 1,
         per_page: int = 10,
         facet_limit: int = 0,
+        view: str = "talk",
     ) -> SearchResponse:
         t0 = time.perf_counter()
         with self.pool.lease() as (gen, lease):
             return self._search(gen, lease, t0, query, filters, sort=sort, page=page, per_page=per_page,
-                                facet_limit=facet_limit)
+                                facet_limit=facet_limit, view=view)
 
     def _search(self, gen: Generation, lease: Lease, t0: float, query: str, filters: dict[str, list[str]] | None,
-                *, sort: str, page: int, per_page: int, facet_limit: int) -> SearchResponse:
+                *, sort: str, page: int, per_page: int, facet_limit: int, view: str = "talk") -> SearchResponse:
         """A search is these stages, in order, each reading and adding to one `_Run` (see its fields)."""
         derived = cast(Derived, gen.derived)
         limit = time_budget(derived.facets.size) if self.time_budget == "auto" else cast(float | None, self.time_budget)
         run = _Run(gen=gen, lease=lease, derived=derived, limit=limit, budget=Budget(limit), query=query,
                    filters=self._clean_filters(filters or {}), sort=sort if sort in SORTS else "relevance",
-                   page=max(1, page), per_page=max(1, min(per_page, MAX_PER_PAGE)))
+                   page=max(1, page), per_page=max(1, min(per_page, MAX_PER_PAGE)), view=view)
         for stage in (self._parse, self._match, self._recover, self._select, self._rank, self._snippets):
             stage(run)
         counts = derived.facets.counts(run.qmask, run.filters, limit=facet_limit)
@@ -216,12 +219,13 @@ class SearchEngine:
     def _match(self, run: _Run) -> None:
         """The matching docs as a bitset, exact inside the region the facet counts need."""
         facets, masks = run.derived.facets, run.derived.masks
-        run.region = facets.needed_region(run.filters)
+        run.view_docs = facets.views.get(run.view, facets.all_docs)
+        run.region = facets.needed_region(run.filters) & run.view_docs
         try:
             run.qmask = masks.mask(run.lease, run.q, run.region, run.budget)
             # "no results at all" (not just none inside the region) decides typo fixing
             run.found_anywhere = bool(run.qmask) or (
-                run.region != facets.all_docs and bool(masks.mask(run.lease, run.q, None, run.budget)))
+                run.region != run.view_docs and bool(masks.mask(run.lease, run.q, run.view_docs, run.budget)))
         except OutOfTime:
             run.qmask, run.found_anywhere = 0, True
             run.notices.append(_out_of_time(run.limit, "before any match was found; try fewer or longer words"))
@@ -236,14 +240,14 @@ class SearchEngine:
                 fixed = self._correct(lease.searcher, parsed.text, budget)
                 if fixed and fixed != parsed.text:
                     q2 = self._bounded(lease, self.builder.parse(fixed).query, budget, [], expansions)
-                    m2 = masks.mask(lease, q2, None, budget)
+                    m2 = masks.mask(lease, q2, run.view_docs, budget)
                     if m2:
                         run.corrected, run.q, run.qmask = fixed, q2, m2 & run.region
                         run.notices.append(f"No results for “{parsed.text}”; showing results for “{fixed}”.")
             if not run.found_anywhere and not run.corrected and len(parsed.words) > 1 and not parsed.degraded:
                 loose = self._bounded(lease, self.builder.parse(parsed.text, any_word=True).query, budget, [],
                                       expansions)
-                m3 = masks.mask(lease, loose, None, budget)
+                m3 = masks.mask(lease, loose, run.view_docs, budget)
                 if m3:
                     run.q, run.qmask = loose, m3 & run.region
                     run.notices.append("No talk matches every word; showing talks that match some of them.")
@@ -345,7 +349,7 @@ class SearchEngine:
                 else _make_hit(_stored_entry(reader.stored_fields(d)), "", 0.0) for d in picked]
 
     def _hit(self, r, scored: bool = True) -> Hit:
-        snippet = r.highlights("summary", top=2) or r.highlights("title")
+        snippet = r.highlights("summary", top=2) or r.highlights("writeups", top=2) or r.highlights("title")
         return _make_hit(_stored_entry(r.fields()), snippet, round(float(r.score or 0.0), 4) if scored else 0.0)
 
     # -- typos ----------------------------------------------------------------------

@@ -22,6 +22,8 @@ from itertools import chain
 from srefind.facet_table import FACET_BY_NAME, FACETS
 from srefind.models import FacetValue
 
+from .schema import VIEWS
+
 DENSE_MAX_VALUES = 512  # above this, a facet is counted per matched doc instead of per value
 VALUE_BITS_CACHE = 256  # sparse values' bitsets kept for filters
 
@@ -88,14 +90,19 @@ class FacetIndex:
         self.size = reader.doc_count_all()
         live: list[int] = []
         dates: dict[int, str] = {}
+        in_view: dict[str, list[int]] = {v: [] for v in VIEWS}
         per_value: dict[str, dict[str, list[int]]] = {f: {} for f in FACETS}
         for docnum, stored in reader.iter_docs():
             live.append(docnum)
             dates[docnum] = stored.get("date", "")
+            for v in (stored.get("view") or " ".join(VIEWS)).split():  # an older index: in every list
+                in_view.setdefault(v, []).append(docnum)
             for f in FACETS:
                 for v in facet_values(stored, f):
                     per_value[f].setdefault(v, []).append(docnum)
         self.all_docs = bitset(live, self.size)
+        self.views = {v: bitset(ds, self.size) for v, ds in in_view.items()}  # result list -> its docs
+        self.views["all"] = self.all_docs
         # Live docs by date, oldest first, ties by document number: browsing pages through this
         # instead of sorting every doc on each search (0.4 s at 100k talks). `newest` is its exact
         # reverse, which is the order Whoosh's sortedby="date", reverse=True gives.

@@ -23,7 +23,7 @@ from ..tagging.companies import CompanyNames
 from ..tagging.conference import normalize_conference
 from ..tagging.lexicon import Company, Topic
 
-SEARCH_FIELDS = ["title", "speakers", "tags", "summary", "context"]
+SEARCH_FIELDS = ["title", "speakers", "tags", "summary", "writeups", "context"]
 # `name:value` for every facet (facet_table.py) and `title:`
 FIELD_RE = re.compile(r"\b(" + "|".join((*FACETS, "title")) + r")\s*:\s*(\"[^\"]*\"|'[^']*'|[^\s()]+)", re.I)
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")

@@ -14,8 +14,12 @@ from srefind.facet_table import FACET_TABLE, FACETS, Facet
 
 from .fields import StemmedText, Vocabulary
 
-__all__ = ["FACETS", "TEXT_FIELDS", "build_schema"]
-TEXT_FIELDS = {"title": 3.0, "speakers": 2.0, "tags": 1.5, "summary": 1.0, "context": 0.3}
+__all__ = ["FACETS", "TEXT_FIELDS", "VIEWS", "build_schema", "views_of"]
+TEXT_FIELDS = {"title": 3.0, "speakers": 2.0, "tags": 1.5, "summary": 1.0, "writeups": 0.8, "context": 0.3}
+# Which result lists a document belongs to: "talk" (one result per talk: an event's record with its
+# write-ups' text, or a write-up of a talk no crawled program lists) and "writeup" (each write-up on
+# its own, for people who want to read notes). A write-up not linked to a record is in both.
+VIEWS = ("talk", "writeup")
 
 
 def facet_field(f: Facet):
@@ -38,8 +42,17 @@ def build_schema() -> Schema:
         tags=StemmedText(field_boost=TEXT_FIELDS["tags"]),
         summary=StemmedText(stored=True, phrase=True),
         context=StemmedText(phrase=True, field_boost=TEXT_FIELDS["context"]),
+        writeups=StemmedText(stored=True, phrase=True, field_boost=TEXT_FIELDS["writeups"]),
+        view=KEYWORD(stored=True),
         spell=Vocabulary(),
         **{f.name: facet_field(f) for f in FACET_TABLE},
         date=ID(stored=True, sortable=True),
         data=STORED(),
     )
+
+
+def views_of(entry) -> str:
+    """The result lists (VIEWS) an entry's document belongs to, space-separated."""
+    if entry.record:
+        return "talk"
+    return "writeup" if entry.talk_url else "talk writeup"

@@ -24,7 +24,7 @@ from srefind.models import TalkEntry
 from .compat import TOC, SegmentReader
 from .merges import ConcurrentWriter, merge_running, wait_for_merge
 from .readers import INDEX_NAME
-from .schema import build_schema
+from .schema import build_schema, views_of
 
 
 def open_index(path: Path, *, create: bool = False, generation: int = 0):
@@ -91,7 +91,8 @@ def _document(entry: TalkEntry) -> dict:
         "id": entry.id,
         "url": entry.url,
         "page_url": entry.page_url,
-        "title": entry.title,
+        # a linked write-up's own heading is searched as a title too ("Wide events instead of dashboards")
+        "title": entry.title + (f"\n{entry.own_title}" if entry.own_title and entry.own_title != entry.title else ""),
         "speakers": ", ".join(entry.speakers),
         "tags": tags,
         "summary": entry.summary,
@@ -101,6 +102,8 @@ def _document(entry: TalkEntry) -> dict:
         "date": entry.date or "",
         "data": json.dumps(entry.to_dict()),
         **({"talk_url": entry.talk_url} if entry.talk_url else {}),
+        "writeups": "\n".join(f"{w.get('title', '')}\n{w.get('text', '')}" for w in entry.writeups),
+        "view": views_of(entry),
     }
 
 

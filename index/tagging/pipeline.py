@@ -260,6 +260,7 @@ class Tagger:
             author=page.author,
             media=[{"kind": m.kind, "url": m.url} for m in page.media] if page.page_type == "talk" else [],
             room=page.room,
+            record=page.page_type == "talk",
         )
 
 

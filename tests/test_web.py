@@ -21,9 +21,9 @@ def test_browse_lists_every_talk_newest_first_with_facets(client):
     r = client.get("/")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
-    assert "25</strong> talks" in html  # 27 entries: two write-ups are shown with the talks they are about
-    # every write-up on its own: the 27 entries less the 11 talk pages' records
-    assert "16</strong> write-ups" in client.get("/?show=writeups").get_data(as_text=True)
+    assert "25</strong> talks" in html  # 28 entries: three write-ups are shown with the talks they are about
+    # every write-up on its own: the 28 entries less the 11 talk pages' records
+    assert "17</strong> write-ups" in client.get("/?show=writeups").get_data(as_text=True)
     for facet in ("Company", "Topic", "Conference", "Year", "Speaker"):
         assert f">{facet}</h2>" in html
     years = [int(y) for y in re.findall(r'data-year="(\d{4})"', html)]
@@ -161,12 +161,12 @@ def test_security_headers(client):
 
 def test_health_and_metrics(client):
     h = client.get("/healthz").get_json()
-    assert h["ok"] and h["entries"] == 27 and h["last_crawl_success"]
+    assert h["ok"] and h["entries"] == 28 and h["last_crawl_success"]
     client.get("/?q=tracing")
     m = client.get("/metrics").get_data(as_text=True)
     assert 'srefind_http_requests_total{endpoint="/",status="200"}' in m
     assert "srefind_http_request_seconds_bucket" in m
-    assert "srefind_index_entries 27.0" in m
+    assert "srefind_index_entries 28.0" in m
     assert 'srefind_last_crawl_timestamp_seconds{event="success"}' in m
 
 

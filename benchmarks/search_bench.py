@@ -522,8 +522,9 @@ def prepare(data: Path, size: int, seed: int, n_queries: int) -> dict:
     anchors: dict[int, dict] = {}
     seen: dict[str, Counter] = {"company": Counter(), "topic": Counter(), "year": Counter()}
     n = pages = 0
+    generated = link_writeups(list(gen.pages(size)), random.Random(seed + 6))
     with open(data / "corpus.jsonl", "w", encoding="utf-8") as out:
-        for page_url, entries in gen.pages(size):
+        for page_url, entries in generated:
             out.write(json.dumps([page_url, entries], ensure_ascii=False) + "\n")
             pages += 1
             for e in entries:
@@ -538,12 +539,42 @@ def prepare(data: Path, size: int, seed: int, n_queries: int) -> dict:
     queries = QueryMaker(seed, gen, seen).make(ordered, n_queries)
     random.Random(seed + 5).shuffle(queries)
     (data / "queries.json").write_text(json.dumps([asdict(q) for q in queries], indent=1, ensure_ascii=False))
+    all_entries = [e for _, es in generated for e in es]
+    records = [e for e in all_entries if e.get("record")]
+    linked = sum(1 for e in all_entries if e.get("talk_url"))
     manifest = {"size": size, "seed": seed, "queries": n_queries, "pages": pages,
+                "talks": len(all_entries) - linked, "records": len(records), "linked_writeups": linked,
+                "writeups_per_record": round(linked / max(1, len(records)), 2),
                 "generate_seconds": round(time.perf_counter() - t0, 1),
                 "corpus_mb": round((data / "corpus.jsonl").stat().st_size / 2**20, 1),
                 "query_kinds": dict(Counter(q.kind for q in queries))}
     (data / "manifest.json").write_text(json.dumps(manifest, indent=1))
     return manifest
+
+
+RECORD_SHARE = 0.3  # of one-talk pages: an event's own talk page
+LINK_SHARE = 0.35  # of the other entries: a write-up linked to a talk page of its conference
+
+
+def link_writeups(pages: list[tuple[str, list[dict]]], rng: random.Random) -> list[tuple[str, list[dict]]]:
+    """The corpus as a crawl with program pages makes it: some one-talk pages are talk records, and
+    some write-ups are linked to a record of their conference (they take its title and speakers, and
+    the record carries their text), so a search returns one result per talk."""
+    by_conf: dict[str, list[dict]] = {}
+    for _, entries in pages:
+        if len(entries) == 1 and rng.random() < RECORD_SHARE:
+            e = entries[0]
+            e["record"], e["writeups"] = True, []
+            by_conf.setdefault(e["conference"], []).append(e)
+    for _, entries in pages:
+        for e in entries:
+            if e.get("record") or rng.random() >= LINK_SHARE or not by_conf.get(e["conference"]):
+                continue
+            r = rng.choice(by_conf[e["conference"]])
+            e.update(talk_url=r["url"], own_title=e["title"], title=r["title"], speakers=list(r["speakers"]))
+            r["writeups"].append({"id": e["id"], "url": e["url"], "page_url": e["page_url"], "title": e["own_title"],
+                                  "site": e["site"], "author": "", "date": e["date"], "text": e["summary"]})
+    return pages
 
 
 def read_pages(data: Path, typed: bool = True) -> Iterator[tuple[str, list]]:
@@ -1120,6 +1151,11 @@ def print_report(results: list[dict], total_s: float) -> None:
             if engine in r:
                 kinds = ", ".join(f"{k} {v:.0f}" for k, v in r[engine]["serve"]["p95_ms_by_kind"].items())
                 print(f"{'':>8}  {engine} p95 by query kind (ms): {kinds}")
+        c = r["corpus"]
+        if "records" in c:
+            print(f"{'':>8}  corpus: {c['size']:,} entries = {c['talks']:,} results ({c['records']:,} talk records holding "
+                  f"{c['linked_writeups']:,} linked write-ups, {c['writeups_per_record']} per record; FTS5 indexes "
+                  f"every entry, so its totals count write-ups)")
         for line in goal_lines(r):
             print(line)
         print()

@@ -66,6 +66,8 @@ FACET_TABLE: tuple[Facet, ...] = (
     Facet("year", "Year", lambda e: _one(e.year), "year", "year", order=by_count_newest),
     Facet("speaker", "Speaker", lambda e: list(e.speakers), "many", "exact", query_field="speakers"),
     Facet("site", "Site", lambda e: _one(e.site), "one", "exact"),
+    Facet("media", "Media", lambda e: sorted({m["kind"] for m in e.media}), "many", "exact"),
+    Facet("type", "Type", lambda e: _one(e.talk_type), "one", "exact"),
 )
 
 FACETS: tuple[str, ...] = tuple(f.name for f in FACET_TABLE)  # facet names, in display order

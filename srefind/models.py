@@ -100,6 +100,7 @@ class TalkEntry:
     media: list[dict[str, str]] = field(default_factory=list)
     room: str = ""
     record: bool = False  # the event's own page of the talk (not a write-up about it)
+    talk_type: str = ""  # keynote, talk, lightning, workshop or panel: what the event's page calls it
     # A record's write-ups, as the store hands them to the index (id, url, page_url, title, site,
     # author, date, text): searched with the talk, listed in its result. Empty as the tagger makes it.
     writeups: list[dict[str, str]] = field(default_factory=list)

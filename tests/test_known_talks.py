@@ -136,3 +136,15 @@ def test_a_text_that_names_a_speaker_of_one_talk_in_full_is_about_that_talk():
     # naming two of the event's speakers fits two talks
     both = text + " Michael Kehoe asked the first question."
     assert KNOWN.match(entry("Small frictions", summary=both)) is None
+
+
+def test_a_talk_pages_kind_of_session_comes_from_what_the_page_calls_it():
+    from srefind.index.tagging.pipeline import talk_type
+
+    assert talk_type("Keynote Address: The Endgame of SRE") == "keynote"
+    assert talk_type("Closing Plenary: Hell Is Other Platforms") == "keynote"
+    assert talk_type("Lightning Talks") == "lightning"
+    assert talk_type("Panel: SRE in Regulated Industries") == "panel"
+    assert talk_type("Getting Started with Observability Workshop") == "workshop"
+    assert talk_type("Panelling the Control Plane") == "talk"  # a word that only starts like one
+    assert talk_type("Code Yellow: Helping Operations Top-Heavy Teams the Smart Way") == "talk"

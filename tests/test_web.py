@@ -173,3 +173,15 @@ def test_health_and_metrics(client):
 def test_page_weight(client):
     assert len(client.get("/").data) < 100_000
     assert len(client.get("/?q=tracing").data) < 100_000
+
+
+def test_media_and_type_facets_count_talks_from_the_events_pages(client):
+    facets = client.get("/api/facets").get_json()
+    media = {r["value"]: r["count"] for r in facets["media"]}
+    talks = client.get("/api/search?per_page=50").get_json()["results"]
+    assert media["video"] == sum(1 for h in talks if any(m["kind"] == "video" for m in h["media"])) >= 3
+    assert media["slides"] >= 2
+    types = {r["value"]: r["count"] for r in facets["type"]}
+    assert types == {"talk": sum(1 for h in talks if h["record"])}  # the demo program names no keynote or panel
+    only_video = client.get("/api/search?media=video").get_json()
+    assert only_video["total"] == media["video"]

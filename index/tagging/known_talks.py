@@ -40,11 +40,13 @@ class KnownTalk:
     title: str
     speakers: tuple[str, ...] = ()
     companies: tuple[str, ...] = ()
+    talk_type: str = ""
 
     @classmethod
     def of(cls, entry: TalkEntry) -> KnownTalk:
         """The talk a talk page's entry describes."""
-        return cls(entry.url, entry.conference, entry.year, entry.title, tuple(entry.speakers), tuple(entry.companies))
+        return cls(entry.url, entry.conference, entry.year, entry.title, tuple(entry.speakers), tuple(entry.companies),
+                   entry.talk_type)
 
 
 @dataclass
@@ -85,7 +87,7 @@ class KnownTalks:
         h = hashlib.sha256()
         for conf in sorted(self.by_conference):
             for t in self.by_conference[conf]:
-                h.update(repr((t.url, t.conference, t.year, t.title, t.speakers, t.companies)).encode())
+                h.update(repr((t.url, t.conference, t.year, t.title, t.speakers, t.companies, t.talk_type)).encode())
         return h.hexdigest()[:16]
 
     def match(self, entry: TalkEntry) -> TalkLink | None:

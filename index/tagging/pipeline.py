@@ -212,6 +212,7 @@ class Tagger:
         entry.talk_url, entry.link_confidence, entry.own_title = talk.url, link.confidence, entry.title
         entry.title = talk.title
         entry.conference, entry.year = talk.conference or entry.conference, talk.year or entry.year
+        entry.talk_type = talk.talk_type
         entry.speakers = list(talk.speakers) or entry.speakers
         entry.companies = list(talk.companies) + [c for c in entry.companies if c not in talk.companies]
 
@@ -261,6 +262,7 @@ class Tagger:
             media=[{"kind": m.kind, "url": m.url} for m in page.media] if page.page_type == "talk" else [],
             room=page.room,
             record=page.page_type == "talk",
+            talk_type=talk_type(page.talk_title or title, page.title) if page.page_type == "talk" else "",
         )
 
 
@@ -292,6 +294,23 @@ def _add(names: list[str], more: list[str]) -> None:
 
 
 TITLE_ONLY = "SREcon named in URL or title"
+
+
+TALK_TYPES = (  # what an event's page calls a session, first match wins
+    ("keynote", re.compile(r"\b(?:keynote|plenary)\b", re.I)),
+    ("lightning", re.compile(r"\blightning\b", re.I)),
+    ("panel", re.compile(r"\bpanel(?:\s+discussion)?\s*:|\bpanel\s+discussion\b|^panel\b", re.I)),
+    ("workshop", re.compile(r"\b(?:workshop|tutorial|hands-on lab)\b", re.I)),
+)
+
+
+def talk_type(*names: str) -> str:
+    """A talk page's kind of session from its title ("Keynote Address: …", "Panel: …", "… Workshop"),
+    else "talk"."""
+    for kind, pattern in TALK_TYPES:
+        if any(pattern.search(n) for n in names if n):
+            return kind
+    return "talk"
 
 
 def _names_srecon(text: str) -> bool:

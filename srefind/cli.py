@@ -361,6 +361,8 @@ def talk(talk_id, as_json, data_dir, config) -> None:
         for w in view.writeups:
             out.print(f"  {w.own_title or w.title} · {w.site}"
                       f"{' · ' + w.date if w.date else ''}\n    {w.url}")
+    if view.by_speakers:
+        out.print("\nother talks by the same speakers: " + " · ".join(f"{h.title} ({h.id})" for h in view.by_speakers))
     if view.related:
         out.print("\nrelated: " + " · ".join(f"{h.title} ({h.id})" for h in view.related))
 

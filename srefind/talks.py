@@ -25,6 +25,7 @@ class TalkView:
     writeups: list[TalkEntry] = field(default_factory=list)  # for an event's talk: what was written about it
     about: TalkEntry | None = None  # for a linked write-up: the event's own record of the talk
     related: list[Hit] = field(default_factory=list)
+    by_speakers: list[Hit] = field(default_factory=list)  # the same speakers' other talks
 
     def to_json(self) -> dict[str, Any]:
         e = self.entry
@@ -35,6 +36,7 @@ class TalkView:
             "writeups": [writeup_json(w) for w in self.writeups],
             "about": {"id": self.about.id, "title": self.about.title, "url": self.about.url} if self.about else None,
             "related": [h.id for h in self.related],
+            "by_speakers": [h.id for h in self.by_speakers],
         }
 
 
@@ -56,8 +58,15 @@ def talk_view(backend: SearchBackend, talk_id: str) -> TalkView | None:
         view.writeups = [w for w in backend.writeups(entry.url) if w.id != entry.id]
     # related talks, not this talk again under another page: its record, its write-ups
     same = {entry.id, entry.url, entry.talk_url} | {w.id for w in view.writeups} - {""}
-    view.related = [h for h in backend.related(talk_id, RELATED + len(same))
-                    if h.id not in same and h.url not in same and (not h.talk_url or h.talk_url not in same)][:RELATED]
+    def other(h: Hit) -> bool:
+        return h.id not in same and h.url not in same and (not h.talk_url or h.talk_url not in same)
+
+    if entry.speakers:
+        found = backend.search("", {"speaker": list(entry.speakers)}, sort="newest", per_page=RELATED + len(same))
+        view.by_speakers = [h for h in found.results if other(h)][:RELATED]
+    shown = {h.id for h in view.by_speakers}
+    view.related = [h for h in backend.related(talk_id, RELATED + len(same) + len(shown))
+                    if other(h) and h.id not in shown][:RELATED]
     return view
 
 

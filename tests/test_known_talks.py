@@ -148,3 +148,21 @@ def test_a_talk_pages_kind_of_session_comes_from_what_the_page_calls_it():
     assert talk_type("Getting Started with Observability Workshop") == "workshop"
     assert talk_type("Panelling the Control Plane") == "talk"  # a word that only starts like one
     assert talk_type("Code Yellow: Helping Operations Top-Heavy Teams the Smart Way") == "talk"
+
+
+def test_a_talk_lists_its_speakers_other_talks(site, tmp_path: Path):
+    from srefind.web.app import create_app
+
+    page = (FIXTURES / "drupal_talk.html").read_text(encoding="utf-8")
+    second = page.replace("Distributed Tracing at Scale: What Broke and Why", "Sampling Traces Without Losing the Outliers")
+    first_path, second_path = ("/conference/srecon18americas/presentation/fong-jones/",
+                               "/conference/srecon18americas/presentation/fong-jones-sampling/")
+    site.bodies[first_path], site.bodies[second_path] = page, second
+    site.bodies["/"] = html("An SRE blog", links(*site.posts(), first_path, second_path))
+    crawl(site, tmp_path / "data")
+    rows = {r["url"]: r for r in export(tmp_path / "data")}
+    one, two = rows[site.web.url(first_path)], rows[site.web.url(second_path)]
+    client = create_app(tmp_path / "data").test_client()
+    record = client.get(f"/api/talks/{one['id']}").get_json()
+    assert record["by_speakers"] == [two["id"]] and two["id"] not in record["related"]
+    assert "Other talks by Liz Fong-Jones" in client.get(f"/talks/{one['id']}").get_data(as_text=True)

@@ -354,6 +354,8 @@ def talk(talk_id, as_json, data_dir, config) -> None:
         out.print(f"  {m['kind']}: {m['url']}")
     if view.about:
         out.print(f"\nabout the talk {view.about.id}: {view.about.title} ({view.about.url})")
+    if e.talk_url:
+        out.print(f"  linked with confidence {e.link_confidence:.2f}: {'; '.join(e.link_evidence) or '-'}")
     if e.summary:
         out.print("\n" + snippet(e.summary, 600))
     if view.writeups:
@@ -655,6 +657,8 @@ def tag(source, as_json, config, data_dir) -> None:
         table.add_row("conference", f"{e.conference or '-'} {e.year or ''}".strip(), )
         if e.speakers:
             table.add_row("speakers", ", ".join(e.speakers))
+        if e.talk_url:
+            table.add_row("talk page", "\n".join(e.evidence.get("talk", [e.talk_url])))
         for key, ev in e.evidence.items():
             if key.startswith(("company:", "topic:")):
                 table.add_row(key, "\n".join(ev))

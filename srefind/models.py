@@ -94,6 +94,7 @@ class TalkEntry:
     # A write-up's entry matched to the event's own page of its talk: that page, and how sure the match is
     talk_url: str = ""
     link_confidence: float = 0.0
+    link_evidence: list[str] = field(default_factory=list)  # why the match was made ("title 97% alike")
     own_title: str = ""  # a linked write-up's own heading (its title is the talk's official one)
     author: str = ""  # who wrote the page (a write-up's author), when it says
     # What an event's own talk page gives: the recording and slides ({"kind": "video", "url": ...}), the room

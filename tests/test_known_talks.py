@@ -166,3 +166,16 @@ def test_a_talk_lists_its_speakers_other_talks(site, tmp_path: Path):
     record = client.get(f"/api/talks/{one['id']}").get_json()
     assert record["by_speakers"] == [two["id"]] and two["id"] not in record["related"]
     assert "Other talks by Liz Fong-Jones" in client.get(f"/talks/{one['id']}").get_data(as_text=True)
+
+
+def test_srefind_tag_and_talk_show_why_a_write_up_was_linked(demo_data):
+    rows = export(demo_data)
+    writeup = next(r for r in rows if r["talk_url"] and r["link_evidence"])
+    tagged = cli_json("tag", writeup["page_url"], "--json", "--data-dir", str(demo_data))
+    (entry,) = [e for e in tagged["entries"] if e["url"] == writeup["url"]]
+    assert entry["talk_url"] == writeup["talk_url"] and entry["evidence"]["talk"][0] == writeup["talk_url"]
+    proc = run_cli("tag", writeup["page_url"], "--data-dir", str(demo_data))
+    assert proc.returncode == 0 and "talk page" in proc.stdout
+    proc = run_cli("talk", writeup["id"], "--data-dir", str(demo_data))
+    assert proc.returncode == 0 and f"linked with confidence {writeup['link_confidence']:.2f}" in proc.stdout
+    assert writeup["link_evidence"][0] in proc.stdout.replace("\n", " ")

@@ -210,6 +210,7 @@ class Tagger:
         entry.evidence["talk"] = [talk.url, f"confidence {link.confidence:.2f}", *link.evidence,
                                   f"the write-up's own title: {entry.title}"]
         entry.talk_url, entry.link_confidence, entry.own_title = talk.url, link.confidence, entry.title
+        entry.link_evidence = list(link.evidence)
         entry.title = talk.title
         entry.conference, entry.year = talk.conference or entry.conference, talk.year or entry.year
         entry.talk_type = talk.talk_type

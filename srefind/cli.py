@@ -314,9 +314,11 @@ def search(query, facets, limit, page, sort, writeups, as_json, data_dir, config
 @config_option
 def facets(field, as_json, data_dir, config) -> None:
     """List the values of a facet with their talk counts."""
-    rows = _backend(data_dir, config).search("", {}, per_page=1).facets.get(field, [])
+    resp = _backend(data_dir, config).search("", {}, per_page=1)
+    rows = resp.facets.get(field, [])
     if as_json:
-        click.echo(json.dumps([{"value": r.value, "count": r.count} for r in rows], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([{"value": r["value"], "count": r["count"]} for r in resp.facets_json().get(field, [])],
+                              indent=2, ensure_ascii=False))
         return
     table = Table(title=f"{field}: {len(rows)} values")
     table.add_column(field)

@@ -37,9 +37,9 @@ def by_count(value: str, count: int) -> tuple:
     return (-count, value.lower())
 
 
-def by_count_newest(value: str, count: int) -> tuple:
-    """Most talks first, then the newest year."""
-    return (-count, -int(value) if value.isdigit() else 0)
+def newest_first(value: str, count: int) -> tuple:
+    """Years newest first (a list of years is read as a timeline, not a ranking)."""
+    return (-int(value) if value.isdigit() else 0, value)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ FACET_TABLE: tuple[Facet, ...] = (
     Facet("company", "Company", lambda e: list(e.companies), "many", "company"),
     Facet("topic", "Topic", lambda e: list(e.topics), "many", "topic"),
     Facet("conference", "Conference", lambda e: _one(e.conference), "one", "conference"),
-    Facet("year", "Year", lambda e: _one(e.year), "year", "year", order=by_count_newest),
+    Facet("year", "Year", lambda e: _one(e.year), "year", "year", order=newest_first),
     Facet("speaker", "Speaker", lambda e: list(e.speakers), "many", "exact", query_field="speakers"),
     Facet("site", "Site", lambda e: _one(e.site), "one", "exact"),
     Facet("media", "Media", lambda e: sorted({m["kind"] for m in e.media}), "many", "exact"),

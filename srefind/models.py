@@ -138,9 +138,9 @@ class Hit(TalkEntry):
         return cls(**{f: getattr(entry, f) for f in TalkEntry.__dataclass_fields__}, score=score, snippet=snippet)
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.to_dict().items() if k not in NOT_IN_RESULTS}
-        out["writeups"] = [{k: v for k, v in w.items() if k != "text"} | {"snippet": first_lines(w.get("text", ""))}
-                           for w in self.writeups]
+        out = nulls_for_missing({k: v for k, v in self.to_dict().items() if k not in NOT_IN_RESULTS})
+        out["writeups"] = [nulls_for_missing({k: v for k, v in w.items() if k != "text"})
+                           | {"snippet": first_lines(w.get("text", ""))} for w in self.writeups]
         return out
 
 
@@ -179,7 +179,12 @@ class SearchResponse:
         return max(1, -(-self.total // self.per_page))
 
     def facets_json(self) -> dict[str, list[dict[str, Any]]]:
-        return {f: [v.to_json() for v in rows] for f, rows in self.facets.items()}
+        """Facet rows as JSON; a year is a number, as it is in a result."""
+        out = {f: [v.to_json() for v in rows] for f, rows in self.facets.items()}
+        for row in out.get("year", []):
+            if str(row["value"]).isdigit():
+                row["value"] = int(row["value"])
+        return out
 
     def to_json(self) -> dict[str, Any]:
         """The JSON shape shared by `srefind search --json` and `/api/search`."""
@@ -198,6 +203,15 @@ class SearchResponse:
             "results": [h.to_json() for h in self.results],
             "facets": self.facets_json(),
         }
+
+
+# Values the JSON API gives as null when a page does not say (rather than "", which reads as a value)
+MAYBE_MISSING = ("conference", "date", "author", "room", "talk_url", "own_title", "talk_type", "site")
+
+
+def nulls_for_missing(d: dict[str, Any]) -> dict[str, Any]:
+    """`d` with each empty MAYBE_MISSING value as None (year is already None or a number)."""
+    return {k: (None if k in MAYBE_MISSING and v == "" else v) for k, v in d.items()}
 
 
 def first_lines(text: str, limit: int = 280) -> str:

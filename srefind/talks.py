@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .backend import SearchBackend
-from .models import Hit, TalkEntry, entry_id
+from .models import Hit, TalkEntry, entry_id, nulls_for_missing
 from .models import first_lines as snippet
 
 RELATED = 5
@@ -30,9 +30,7 @@ class TalkView:
     def to_json(self) -> dict[str, Any]:
         e = self.entry
         return {
-            **e.to_dict(),
-            "year": e.year,
-            "date": e.date or None,
+            **nulls_for_missing(e.to_dict()),
             "writeups": [writeup_json(w) for w in self.writeups],
             "about": {"id": self.about.id, "title": self.about.title, "url": self.about.url} if self.about else None,
             "related": [h.id for h in self.related],
@@ -42,8 +40,8 @@ class TalkView:
 
 def writeup_json(w: TalkEntry) -> dict[str, Any]:
     """A write-up as a talk lists it: where it is (the exact section), who wrote it, a few lines."""
-    return {"id": w.id, "url": w.url, "title": w.own_title or w.title, "site": w.site, "author": w.author or None,
-            "date": w.date or None, "snippet": snippet(w.summary)}
+    return nulls_for_missing({"id": w.id, "url": w.url, "title": w.own_title or w.title, "site": w.site,
+                              "author": w.author, "date": w.date, "snippet": snippet(w.summary)})
 
 
 def talk_view(backend: SearchBackend, talk_id: str) -> TalkView | None:

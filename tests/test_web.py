@@ -134,7 +134,7 @@ def test_api_facets(client):
     ("/?page=0", "page must be a whole number"),
     ("/?per_page=1000", "per_page must be a whole number"),
     ("/?sort=sideways", "sort must be one of"),
-    ("/?colour=blue", "unknown parameter: colour"),
+    ("/?year=nineteen", "year"),
     ("/?q=" + "x" * 2000, "q is too long"),
 ])
 def test_bad_parameters_get_a_400_that_explains_itself(client, url, needle):
@@ -142,6 +142,14 @@ def test_bad_parameters_get_a_400_that_explains_itself(client, url, needle):
     assert r.status_code == 400 and needle in r.get_data(as_text=True)
     api = client.get("/api/search" + url[1:])
     assert api.status_code == 400 and needle in api.get_json()["error"]
+
+
+def test_parameters_srefind_does_not_know_are_ignored(client):
+    plain = client.get("/api/search?q=tracing").get_json()
+    for extra in ("utm_source=x&utm_medium=social", "fbclid=IwAR0abc", "_=1701234567", "colour=blue"):
+        r = client.get(f"/api/search?q=tracing&{extra}")
+        assert r.status_code == 200 and r.get_json()["total"] == plain["total"]
+        assert client.get(f"/?q=tracing&{extra}").status_code == 200
 
 
 def test_not_found_pages_have_no_traceback(client):
@@ -185,3 +193,24 @@ def test_media_and_type_facets_count_talks_from_the_events_pages(client):
     assert types == {"talk": sum(1 for h in talks if h["record"])}  # the demo program names no keynote or panel
     only_video = client.get("/api/search?media=video").get_json()
     assert only_video["total"] == media["video"]
+
+
+def test_the_year_facet_is_a_timeline_newest_first_and_the_others_go_by_count(client):
+    facets = client.get("/api/facets").get_json()
+    years = [int(r["value"]) for r in facets["year"]]
+    assert years == sorted(years, reverse=True) and len(years) >= 3
+    for name in ("company", "topic", "conference"):
+        counts = [r["count"] for r in facets[name]]
+        assert counts == sorted(counts, reverse=True)
+
+
+def test_json_types_are_consistent_a_year_is_a_number_and_a_missing_value_is_null(client):
+    out = client.get("/api/search?per_page=50").get_json()
+    assert all(isinstance(r["value"], int) for r in out["facets"]["year"])
+    for h in out["results"]:
+        assert h["year"] is None or isinstance(h["year"], int)
+        for key in ("date", "conference", "author", "talk_url", "room"):
+            assert h[key] is None or (isinstance(h[key], str) and h[key])
+    assert any(h["talk_url"] is None for h in out["results"])
+    talk = client.get(f"/api/talks/{out['results'][0]['id']}").get_json()
+    assert talk["date"] is None or talk["date"]

@@ -128,9 +128,8 @@ def parse_params(args) -> dict:
             raise BadRequest(f"a {f} value is too long")
         if values:
             filters[f] = values
-    unknown = set(args) - {"q", "sort", "page", "per_page", "show", *FACETS}
-    if unknown:
-        raise BadRequest(f"unknown parameter: {sorted(unknown)[0]}")
+    # Parameters srefind does not know (utm_source, fbclid, a cache-buster "_") are ignored, as every
+    # search engine does: a shared link with tracking added still opens the search.
     out["filters"] = filters
     shown = args.get("show", "talks")
     if shown not in ("talks", "writeups"):

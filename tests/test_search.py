@@ -116,6 +116,12 @@ def test_a_typo_is_corrected_when_nothing_matches(engine):
     assert any("kubernetes" in n for n in resp.notices)
 
 
+def test_a_word_written_with_its_accents_is_not_a_typo(engine):
+    for written in ("résumé", "resumé", "Résumé failures"):  # the text says "résumé"; the index keeps "resume"
+        resp = engine.search(written)
+        assert resp.total == 1 and resp.did_you_mean == "" and resp.corrected == "", written
+
+
 def test_did_you_mean_offers_the_index_vocabulary(engine):
     resp = engine.search("tracing OR obsrvability")
     assert resp.total >= 2 and resp.did_you_mean == "tracing OR observability"

@@ -36,6 +36,7 @@ from ..tagging.lexicon import load_companies, load_synonyms, load_topics
 from .bounds import bound
 from .budget import UNLIMITED, Budget, OutOfTime
 from .facets import FacetIndex, docnums
+from .fields import fold_word
 from .masks import QueryMasks, coord_scored, unranked
 from .query import ParsedQuery, QueryBuilder
 from .readers import Generation, Lease, ReaderPool
@@ -354,9 +355,9 @@ class SearchEngine:
 
     # -- typos ----------------------------------------------------------------------
     def _suggest(self, searcher, word: str) -> str:
-        w = word.lower()
+        w = fold_word(word)  # "Gagné" is the indexed "gagne", written right: nothing to suggest
         if len(w) < 4 or len(w) > MAX_SUGGEST_CHARS or w in STOP_WORDS or searcher.doc_frequency("spell", w):
-            return w  # too short or too long to correct (no word is 256 letters), never searched, or known
+            return word.lower()  # too short or too long to correct (no word is 256 letters), never searched, or known
         maxdist = 1 if len(w) < 7 else 2
         found = searcher.suggest("spell", w, limit=1, maxdist=maxdist, prefix=1)
         return found[0] if found else w
@@ -377,7 +378,7 @@ class SearchEngine:
         if not parsed.words:
             return ""
         fixed = self._correct(searcher, parsed.text, budget)
-        return fixed if fixed.lower() != parsed.text.lower() else ""
+        return fixed if fold_word(fixed) != fold_word(parsed.text) else ""
 
     # -- single entries ---------------------------------------------------------------
     def get(self, entry_id: str) -> TalkEntry | None:

@@ -57,8 +57,13 @@ class _TokenCache(dict):
         return got
 
 
+def fold_word(raw: str) -> str:
+    """A word as the index keeps it: lower-cased, accents folded ("Gagné" -> "gagne")."""
+    return raw.lower().translate(accent_map)  # type: ignore[arg-type]  # whoosh types its code-point map as str keys
+
+
 def _fold(raw: str) -> str | None:
-    w = raw.lower().translate(accent_map)  # type: ignore[arg-type]  # whoosh types its code-point map as str keys
+    w = fold_word(raw)
     return w if w and w not in STOP_WORDS else None
 
 

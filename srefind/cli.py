@@ -19,7 +19,7 @@ from rich.table import Table
 
 from .backend import DEFAULT_BACKEND
 from .config import existing_data_dir, load_config, load_settings, resolve_data_dir
-from .errors import DataDirError, SrefindError
+from .errors import DataDirError, SrefindError, UsageError
 from .facet_table import FACETS, SORTS
 from .terminal import SafeConsole, printable
 
@@ -33,10 +33,15 @@ class Group(click.Group):
     """Turns every SrefindError into one line on stderr and its exit code: never a traceback."""
 
     def invoke(self, ctx: click.Context):
+        # the command's own arguments, read before click hands them to the command: a `--json`
+        # among them asks for JSON on stdout, an error included
+        wants_json = "--json" in [*ctx.args, *getattr(ctx, "_protected_args", ())]
         try:
             return super().invoke(ctx)
         except SrefindError as exc:
             click.echo(f"srefind: error: {printable(str(exc))}", err=True)
+            if wants_json:
+                click.echo(json.dumps({"error": str(exc), "kind": type(exc).__name__, "exit_code": exc.exit_code}))
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("srefind: interrupted", err=True)
@@ -159,7 +164,10 @@ def _crawl(seeds: tuple[str, ...], config: str | None, data_dir: str | None, del
     path = resolve_data_dir(data_dir)
     seed_list = list(seeds) if (seeds or requeue) else cfg.seeds
     if not seed_list and not requeue:
-        raise SrefindError("no seeds: pass SEED_URL arguments or set [crawl] seeds in the config")
+        raise UsageError("no seeds: pass SEED_URL arguments or set [crawl] seeds in the config")
+    bad = [s for s in seed_list if not s.startswith(("http://", "https://")) or len(s) < 10]
+    if bad:
+        raise UsageError(f"not an http(s) URL: {bad[0]!r} (a seed is a page to start from, e.g. https://example.org/)")
     live, update = _progress_printer(not as_json)
     if live:
         live.start()

@@ -7,6 +7,12 @@ class SrefindError(Exception):
     exit_code = 1
 
 
+class UsageError(SrefindError):
+    """The command line asks for something that cannot be done as asked (a seed that is no URL)."""
+
+    exit_code = 2
+
+
 class ConfigError(SrefindError):
     """A configuration file is missing or malformed; the message names file and line."""
 

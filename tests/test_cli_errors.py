@@ -24,9 +24,30 @@ def test_unreachable_seed(tmp_path):
     assert_one_line_error(proc, "cannot reach", f"127.0.0.1:{port}")
 
 
-def test_a_seed_that_is_not_a_url(tmp_path):
+def test_a_seed_that_is_not_a_url_is_a_usage_error(tmp_path):
     proc = run_cli("crawl", "ftp://example.org/", "--data-dir", str(tmp_path / "d"))
-    assert_one_line_error(proc, "not an http(s) URL")
+    assert_one_line_error(proc, "not an http(s) URL", code=2)
+    assert not (tmp_path / "d").exists()  # refused before anything is made
+
+
+def test_a_config_with_no_seeds_is_a_usage_error(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[crawl]\nseeds = []\n")
+    proc = run_cli("crawl", "--config", str(cfg), "--data-dir", str(tmp_path / "d"))
+    assert_one_line_error(proc, "no seeds", code=2)
+
+
+def test_json_asked_for_is_json_on_failure_too(tmp_path):
+    import json
+
+    port = free_port()
+    proc = run_cli("crawl", f"http://127.0.0.1:{port}/", "--data-dir", str(tmp_path / "d"), "--delay", "0", "--json")
+    out = json.loads(proc.stdout)
+    assert proc.returncode == out["exit_code"] == 1 and "cannot reach" in out["error"]
+    proc = run_cli("search", "x", "--data-dir", str(tmp_path / "nowhere"), "--json")
+    assert proc.returncode == 2 and json.loads(proc.stdout)["kind"] == "DataDirError"
+    proc = run_cli("crawl", "nope", "--data-dir", str(tmp_path / "d2"), "--json")
+    assert proc.returncode == 2 and json.loads(proc.stdout)["exit_code"] == 2
 
 
 @pytest.mark.parametrize("command", [["search", "tracing"], ["export"], ["facets", "company"], ["recrawl"], ["retag"],

@@ -6,8 +6,10 @@ error, 75 another crawl holds the data dir (EX_TEMPFAIL).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -19,7 +21,7 @@ from rich.table import Table
 
 from .backend import DEFAULT_BACKEND
 from .config import existing_data_dir, load_config, load_settings, resolve_data_dir
-from .errors import DataDirError, SrefindError, UsageError
+from .errors import DataDirError, IndexLockedError, SrefindError, UsageError
 from .facet_table import FACETS, SORTS
 from .terminal import SafeConsole, printable
 
@@ -566,49 +568,115 @@ def serve(host, port, workers, threads, data_dir, config) -> None:
            backend_name=_backend_name(config))
 
 
-def _serve(data_dir: Path, host: str, port: int, *, workers: int = 1, threads: int = 4,
-           backend_name: str = DEFAULT_BACKEND) -> None:
-    from srefind.web.serve import app_factory, bind
-    from srefind.web.serve import serve as run_server
+def _listen(host: str, port: int):
+    """The server's socket, bound now: a port in use is a clear error before any work is done."""
+    from srefind.web.serve import bind
 
     try:
-        sock = bind(host, port)
+        return bind(host, port)
     except OSError as exc:
-        raise SrefindError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise SrefindError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (pass --port)") from None
+
+
+def _serve(data_dir: Path, host: str, port: int, *, workers: int = 1, threads: int = 4,
+           backend_name: str = DEFAULT_BACKEND, sock=None) -> None:
+    from srefind.web.serve import app_factory
+    from srefind.web.serve import serve as run_server
+
+    sock = sock if sock is not None else _listen(host, port)
     shown = f"[{host}]" if ":" in host else host
     procs = f" ({workers} worker processes x {threads} threads)" if workers > 1 else ""
     click.echo(f"srefind: serving http://{shown}:{port}/{procs} (Ctrl-C to stop)")
     run_server(app_factory(data_dir, backend_name), sock, workers=workers, threads=threads)
 
 
+DEMO_SITES_PORT = 8781
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
-@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where the search UI listens.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="The search UI's port.")
+@click.option("--sites-port", type=click.IntRange(1, 65534), default=DEMO_SITES_PORT, show_default=True,
+              help="The demo web's first port (one port per demo site, from this one up): fixed, so a talk's "
+                   "URL and id are the same every run.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Where the demo's crawl and index go (default: the per-user data dir's 'demo' folder, "
+                   "e.g. ~/.local/share/srefind/demo; emptied at each run).")
 @click.option("--no-serve", is_flag=True, help="Crawl and index the demo, then exit.")
-def demo(host, port, data_dir, no_serve) -> None:
-    """Serve the bundled demo site, crawl it over HTTP, tag, index, then serve the search UI."""
+def demo(host, port, sites_port, data_dir, no_serve) -> None:
+    """Serve the bundled demo web, crawl it over HTTP, tag, index, then serve the search UI beside it
+    (the demo web stays up as long as the UI, so every result links somewhere)."""
     from .pipeline import run_crawl
     from .sites import demo_root, serve_sites
 
-    path = Path(data_dir) if data_dir else resolve_data_dir(None) / "demo"
-    _fresh_demo_dir(path)
-    cfg = load_config(None)
-    cfg.delay = 0.0
-    with serve_sites(demo_root()) as bases:
-        click.echo("srefind: demo sites on " + ", ".join(bases.values()))
-        cfg.seeds = list(bases.values())
-        live, update = _progress_printer(True)
-        if live:
-            live.start()
+    path = Path(data_dir).expanduser() if data_dir else resolve_data_dir(None) / "demo"
+    with _demo_lock(path):
+        sock = None if no_serve else _listen(host, port)  # a busy port fails now, not after the crawl
+        _fresh_demo_dir(path)
+        cfg = load_config(None)
+        cfg.delay = 0.0
         try:
-            stats = run_crawl(cfg, path, cfg.seeds, command="demo", on_progress=update)
-        finally:
+            sites = serve_sites(demo_root(), first_port=sites_port)
+            bases = sites.__enter__()
+        except OSError as exc:
+            raise SrefindError(f"cannot serve the demo web on ports {sites_port}-{sites_port + 1}: "
+                               f"{exc.strerror or exc} (pass --sites-port)") from None
+        try:
+            click.echo("srefind: demo sites on " + ", ".join(bases.values()))
+            cfg.seeds = list(bases.values())
+            live, update = _progress_printer(True)
             if live:
-                live.stop()
-    click.echo(f"srefind: crawled {stats.fetched} URLs, {stats.entries} talk entries indexed into {path}")
-    if not no_serve:
-        _serve(path, host, port)
+                live.start()
+            try:
+                stats = run_crawl(cfg, path, cfg.seeds, command="demo", on_progress=update)
+            finally:
+                if live:
+                    live.stop()
+            click.echo(f"srefind: crawled {stats.fetched} URLs, {stats.entries} talk entries indexed into {path}")
+            click.echo(_demo_next_steps(path))
+            if sock is not None:
+                _serve(path, host, port, sock=sock)
+        finally:
+            sites.__exit__(None, None, None)
+
+
+def _demo_next_steps(path: Path) -> str:
+    """What to type next, with this install's own srefind and the demo's data dir."""
+    exe = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "srefind" else None
+    run = str(exe) if exe and exe.exists() else "srefind"
+    venv = exe.parent / "activate" if exe else None
+    lines = [f"srefind: the demo's data dir is {path}; try, in another terminal:"]
+    if venv and venv.exists():
+        lines.append(f"  . {venv}              # puts srefind on the PATH")
+        run = "srefind"
+    lines += [f"  export SREFIND_DATA_DIR={path}",
+              f"  {run} search distributed tracing",
+              f"  {run} search 'company:uber ml' --json",
+              f"  {run} facets company",
+              f"  {run} status"]
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _demo_lock(path: Path):
+    """One demo per data dir: a second one would empty the dir the first is serving from."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.parent / f".{path.name}.demo.lock"
+    with open(lock, "a+") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            held = f.read().strip() or "another process"
+            raise IndexLockedError(f"a demo is already running with data dir {path} ({held}): stop it, or pass "
+                                   "another --data-dir (and --port, --sites-port)") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()}")
+        f.flush()
+        yield
 
 
 @main.command()
@@ -763,7 +831,8 @@ def _per_site_table(per_site: dict[str, dict[str, float]], title: str) -> Table:
 
 
 def _fresh_demo_dir(path: Path) -> None:
-    """The demo's sites get new ports each run, so its data dir starts empty (only a demo dir is wiped)."""
+    """Each demo run starts from an empty data dir (only a demo dir is wiped): the run shows the
+    whole crawl."""
     import shutil
 
     marker = path / ".srefind-demo"

@@ -105,14 +105,15 @@ def _not_modified_since(ims: str, mtime: float) -> bool:
 
 
 @contextlib.contextmanager
-def serve_sites(root: Path, host: str = "127.0.0.1") -> Iterator[dict[str, str]]:
-    """Serve every folder under `root` at its own free port; yields {site: base_url}."""
+def serve_sites(root: Path, host: str = "127.0.0.1", first_port: int = 0) -> Iterator[dict[str, str]]:
+    """Serve every folder under `root` at its own port (free ones, or first_port, first_port + 1, …
+    in folder order: the same URLs each time); yields {site: base_url}. A port in use is an OSError."""
     servers = []
     bases: dict[str, str] = {}
     try:
-        for site in sorted(p for p in root.iterdir() if p.is_dir()):
+        for i, site in enumerate(sorted(p for p in root.iterdir() if p.is_dir())):
             handler = type(f"Handler_{site.name}", (SiteHandler,), {"root": site})
-            server = http.server.ThreadingHTTPServer((host, 0), handler)
+            server = http.server.ThreadingHTTPServer((host, first_port + i if first_port else 0), handler)
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
             servers.append(server)

@@ -47,3 +47,14 @@ def test_the_pinned_whoosh_imports_cleanly_without_bytecode_and_with_syntax_warn
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "(3, 54, 0)"
+
+
+def test_python_m_srefind_runs_from_the_source_root_without_an_install(tmp_path):
+    # the editable install's finder is left out: only the checkout itself is on the path
+    code = ("import sys, runpy; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]; "
+            "sys.path[:] = [p for p in sys.path if p not in ('', '.')]; sys.path.insert(0, '.'); "
+            f"sys.argv = ['srefind', 'status', '--data-dir', {str(tmp_path / 'd')!r}]; "
+            "runpy.run_module('srefind', run_name='__main__', alter_sys=True)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "nothing crawled yet" in proc.stdout

@@ -377,6 +377,8 @@ def talk(talk_id, as_json, data_dir, config) -> None:
                       f"{' · ' + w.date if w.date else ''}\n    {w.url}")
     if view.by_speakers:
         out.print("\nother talks by the same speakers: " + " · ".join(f"{h.title} ({h.id})" for h in view.by_speakers))
+    if view.by_company:
+        out.print(f"\nother talks from {e.companies[0]}: " + " · ".join(f"{h.title} ({h.id})" for h in view.by_company))
     if view.related:
         out.print("\nrelated: " + " · ".join(f"{h.title} ({h.id})" for h in view.related))
 

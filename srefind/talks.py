@@ -26,6 +26,7 @@ class TalkView:
     about: TalkEntry | None = None  # for a linked write-up: the event's own record of the talk
     related: list[Hit] = field(default_factory=list)
     by_speakers: list[Hit] = field(default_factory=list)  # the same speakers' other talks
+    by_company: list[Hit] = field(default_factory=list)  # other talks from its first company
 
     def to_json(self) -> dict[str, Any]:
         e = self.entry
@@ -35,6 +36,7 @@ class TalkView:
             "about": {"id": self.about.id, "title": self.about.title, "url": self.about.url} if self.about else None,
             "related": [h.id for h in self.related],
             "by_speakers": [h.id for h in self.by_speakers],
+            "by_company": [h.id for h in self.by_company],
         }
 
 
@@ -63,6 +65,11 @@ def talk_view(backend: SearchBackend, talk_id: str) -> TalkView | None:
         found = backend.search("", {"speaker": list(entry.speakers)}, sort="newest", per_page=RELATED + len(same))
         view.by_speakers = [h for h in found.results if other(h)][:RELATED]
     shown = {h.id for h in view.by_speakers}
+    if entry.companies:
+        found = backend.search("", {"company": [entry.companies[0]]}, sort="newest",
+                               per_page=RELATED + len(same) + len(shown))
+        view.by_company = [h for h in found.results if other(h) and h.id not in shown][:RELATED]
+        shown |= {h.id for h in view.by_company}
     view.related = [h for h in backend.related(talk_id, RELATED + len(same) + len(shown))
                     if other(h) and h.id not in shown][:RELATED]
     return view

@@ -165,6 +165,7 @@ def test_a_talk_lists_its_speakers_other_talks(site, tmp_path: Path):
     client = create_app(tmp_path / "data").test_client()
     record = client.get(f"/api/talks/{one['id']}").get_json()
     assert record["by_speakers"] == [two["id"]] and two["id"] not in record["related"]
+    assert two["id"] not in record["by_company"]  # listed once, under its speakers
     assert "Other talks by Liz Fong-Jones" in client.get(f"/talks/{one['id']}").get_data(as_text=True)
 
 

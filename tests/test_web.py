@@ -214,3 +214,18 @@ def test_json_types_are_consistent_a_year_is_a_number_and_a_missing_value_is_nul
     assert any(h["talk_url"] is None for h in out["results"])
     talk = client.get(f"/api/talks/{out['results'][0]['id']}").get_json()
     assert talk["date"] is None or talk["date"]
+
+
+def test_a_talk_lists_other_talks_from_its_company(client):
+    talks = client.get("/api/search?per_page=50").get_json()["results"]
+    counts: dict[str, int] = {}
+    for h in talks:
+        for c in h["companies"][:1]:
+            counts[c] = counts.get(c, 0) + 1
+    company = max(counts, key=counts.__getitem__)
+    talk = next(h for h in talks if h["companies"][:1] == [company])
+    record = client.get(f"/api/talks/{talk['id']}").get_json()
+    assert record["by_company"] and talk["id"] not in record["by_company"]
+    by_id = {h["id"]: h for h in talks}
+    assert all(company in by_id[i]["companies"] for i in record["by_company"] if i in by_id)
+    assert f"Other talks from {company}" in client.get(f"/talks/{talk['id']}").get_data(as_text=True)

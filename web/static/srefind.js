@@ -35,6 +35,8 @@
 
   // Wire the facet sidebar (again after a live update replaced it).
   function enhance(root) {
+    // A new sort order applies as soon as it is picked; "Apply" is for pages without this script.
+    root.querySelectorAll("form.sort button[type=submit]").forEach(function (b) { b.hidden = true; });
     // Filter long facet lists as you type.
     root.querySelectorAll(".facet-filter").forEach(function (input) {
       input.hidden = false;  // useful only with this script, so shown only with it
@@ -58,6 +60,10 @@
 
   enhance(document);
   restoreFocus();
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t && t.id === "sort" && t.form) { t.form.submit(); }
+  });
 
   // A talk's video: a link without this script; with it, a "Play here" button that inserts the
   // privacy-enhanced player on request (nothing is loaded from the video host before that).

@@ -146,6 +146,16 @@ def tab(browser, base):
 
 
 @pytest.fixture
+def phone(browser, base):
+    yield from _tab(browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True), base)
+
+
+@pytest.fixture
+def phone_nojs(browser, base):
+    yield from _tab(browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False), base)
+
+
+@pytest.fixture
 def nojs(browser, base):
     yield from _tab(browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False), base)
 
@@ -326,6 +336,29 @@ def test_skip_link_moves_focus_to_the_results(tab):
 
 
 # --- search as you type ----------------------------------------------------------------------------
+
+def test_on_a_phone_the_results_come_first_and_the_filters_open_from_their_control(phone, phone_nojs):
+    for t in (phone, phone_nojs):  # with JavaScript and without
+        t.open("/?" + urlencode({"q": QUERY}))
+        first = t.page.locator(".hit").first.bounding_box()
+        assert first is not None and first["y"] < 844, first  # the first result's top is on the first screen
+        control = t.page.locator(".filters > summary")
+        assert control.is_visible() and control.inner_text().strip() == "Filters"
+        assert not t.page.locator(".facet-value").first.is_visible()  # closed under it
+        control.click()
+        t.page.locator(".facet-value").first.wait_for(state="visible")
+        with t.page.expect_navigation():
+            t.page.locator(".facet-value").first.click()
+        assert t.page.locator(".filters > summary").inner_text().strip() == "Filters (1)"
+        assert t.page.locator(".hit").first.bounding_box()["y"] < 844
+
+
+def test_on_a_wide_screen_the_filters_sit_beside_the_results_without_a_control(tab):
+    tab.open("/?" + urlencode({"q": QUERY}))
+    nav, first = tab.page.locator("nav.facets").bounding_box(), tab.page.locator(".hit").first.bounding_box()
+    assert nav["x"] + nav["width"] <= first["x"] and abs(nav["y"] - first["y"]) < 200
+    assert not tab.page.locator(".filters > summary").is_visible() and not tab.page.locator(".to-filters").is_visible()
+
 
 def test_a_sort_order_applies_when_picked_with_javascript(tab):
     tab.open("/?" + urlencode({"q": QUERY}))

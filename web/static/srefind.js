@@ -34,7 +34,14 @@
   }
 
   // Wire the facet sidebar (again after a live update replaced it).
+  var NARROW = window.matchMedia ? window.matchMedia("(max-width: 700px)") : null;
+
   function enhance(root) {
+    // On a wide screen the filters are open beside the results; on a phone they stay closed
+    // under their "Filters (n)" control, so the results come first.
+    if (!NARROW || !NARROW.matches) {
+      root.querySelectorAll("details.filters").forEach(function (d) { d.open = true; });
+    }
     // A new sort order applies as soon as it is picked; "Apply" is for pages without this script.
     root.querySelectorAll("form.sort button[type=submit]").forEach(function (b) { b.hidden = true; });
     // Filter long facet lists as you type.

@@ -293,7 +293,10 @@ class WholeNumber(click.ParamType):
 @data_dir_option
 @config_option
 def search(query, facets, limit, page, sort, writeups, as_json, data_dir, config) -> None:
-    """Search talks: free text, "phrases", AND/OR/NOT, company:uber topic:tracing year:2017..2019."""
+    """Search talks: free text, "phrases", AND/OR/NOT, company:uber topic:tracing year:2017..2019.
+
+    At a terminal, a few lines per result that fit its width; piped, one tab-separated line per
+    result (title, conference, year, companies, topics, write-ups, url, id); --json for scripts."""
     resp = _backend(data_dir, config).search(" ".join(query), _parse_facets(facets), sort=sort, page=page,
                                              per_page=limit, facet_limit=10, view="writeup" if writeups else "talk")
     if as_json:
@@ -303,14 +306,41 @@ def search(query, facets, limit, page, sort, writeups, as_json, data_dir, config
         err.print(f"note: {notice}", style="yellow")
     if resp.did_you_mean:
         err.print(f"did you mean: {resp.did_you_mean}?")
-    unit = "write-ups" if writeups else "talks"
-    table = Table(title=f"{resp.total} {unit} · {resp.took_ms:.0f} ms", show_lines=False)
-    for col in ("title", "conference", "year", "companies", "topics", "write-ups", "url", "id"):
-        table.add_column(col, overflow="fold")
-    for h in resp.results:
-        table.add_row(h.title, h.conference or "-", str(h.year or "-"), ", ".join(h.companies),
-                      ", ".join(h.topics), str(len(h.writeups)) if h.record else "-", h.url, h.id)
-    out.print(table)
+    if not sys.stdout.isatty():
+        # for `cut`, `sort` and friends: one tab-separated line per result, in the order of SEARCH_COLUMNS
+        for h in resp.results:
+            values = [h.title, h.conference, str(h.year or ""), ", ".join(h.companies), ", ".join(h.topics),
+                      str(len(h.writeups)) if h.record else "", h.url, h.id]
+            click.echo("\t".join(printable(" ".join(v.split())) for v in values))
+        return
+    _print_results(resp, (page - 1) * limit + 1, "write-ups" if writeups else "talks")
+
+
+SEARCH_COLUMNS = ("title", "conference", "year", "companies", "topics", "write-ups", "url", "id")
+MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def _print_results(resp, first: int, unit: str) -> None:
+    """Results for a person at a terminal, each in a few lines that fit its width: the title, what
+    it is (conference, year, companies, topics, write-ups), the matching words in context, and the
+    URL whole on a line of its own (a hyperlink where the terminal makes one of it)."""
+    from html import unescape
+
+    from rich.style import Style
+    from rich.text import Text
+
+    out.print(f"{resp.total} {unit} · {resp.took_ms:.0f} ms", style="bold")
+    for n, h in enumerate(resp.results, first):
+        out.print(Text.assemble((f"{n:>2}. ", "dim"), (printable(h.title), "bold")), overflow="fold")
+        what = [h.conference or (str(h.year) if h.year else ""), ", ".join(h.companies), ", ".join(h.topics),
+                f"{len(h.writeups)} write-up{'s' if len(h.writeups) != 1 else ''}" if h.writeups else ""]
+        out.print(Text("    " + printable(" · ".join(w for w in what if w))), no_wrap=True, overflow="ellipsis")
+        snippet = Text("    ")
+        for i, part in enumerate(MARK.split(" ".join(h.snippet.split()))):
+            snippet.append(printable(unescape(part)), style="bold underline" if i % 2 else "")
+        out.print(snippet, no_wrap=True, overflow="ellipsis")
+        out.print(Text("    " + printable(h.url), style=Style(link=h.url)), no_wrap=True, overflow="ignore", crop=False)
+        out.print(Text(f"    id {h.id}", style="dim"))
     for f in ("company", "topic", "conference", "year"):
         rows = resp.facets.get(f, [])[:6]
         if rows:

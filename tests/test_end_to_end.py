@@ -91,3 +91,50 @@ def test_a_second_crawl_of_an_unchanged_site_adds_no_duplicates(demo_sites, demo
     report = json.loads(proc.stdout)
     assert report["new"] == 0 and report["changed"] == 0 and report["unchanged"] > 30
     assert run_cli("export", "--data-dir", str(demo_data)).stdout == before
+
+
+def run_in_terminal(*args: str, columns: int = 80) -> str:
+    """Run the CLI with a pseudo-terminal as stdout (as a person at an 80-column terminal would)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": "40", "TERM": "xterm-256color"}
+    proc = subprocess.Popen([sys.executable, "-m", "srefind", *args], stdout=slave, stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(master)
+    assert proc.returncode == 0, proc.stderr.read()
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_search_at_a_terminal_fits_its_width_and_keeps_urls_whole(demo_data):
+    import re
+
+    raw = run_in_terminal("search", "capacity", "--data-dir", str(demo_data), columns=80)
+    assert "\x1b]8;" in raw  # the URLs are hyperlinks (OSC 8)
+    plain = re.sub(r"\x1b\]8;[^\x1b]*\x1b\\|\x1b\[[0-9;]*m", "", raw).replace("\r", "")
+    urls = [json.loads(x)["url"] for x in run_cli("export", "--data-dir", str(demo_data)).stdout.splitlines()]
+    lines = plain.splitlines()
+    assert any(line.strip() in urls for line in lines)  # a URL whole, on a line of its own
+    assert all(len(line) <= 80 for line in lines if line.strip() not in urls), [x for x in lines if len(x) > 80]
+    assert "Uber" in plain and "SREcon18 Americas" in plain
+
+
+def test_search_piped_is_one_tab_separated_line_per_result(demo_data):
+    proc = run_cli("search", "capacity", "--data-dir", str(demo_data))
+    rows = [line.split("\t") for line in proc.stdout.splitlines()]
+    want = cli_json("search", "capacity", "--json", "--data-dir", str(demo_data))["results"]
+    assert [r[-1] for r in rows] == [h["id"] for h in want] and all(len(r) == 8 for r in rows)
+    assert [r[6] for r in rows] == [h["url"] for h in want]

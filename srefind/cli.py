@@ -775,13 +775,21 @@ def tag(source, as_json, config, data_dir) -> None:
         out.print(table)
 
 
+SYSTEMD_UNITS = ("srefind-recrawl.service", "srefind-recrawl.timer", "srefind-serve.service")
+
+
 @main.command()
 @click.option("--print", "kind", type=click.Choice(["systemd", "cron"]), required=True,
-              help="Print systemd units or a crontab line for the nightly re-crawl.")
-@click.option("--config", type=click.Path(dir_okay=False), default=None)
+              help="Print hardened systemd units (the nightly re-crawl and its timer, and the web server), or a "
+                   "crontab line for the re-crawl.")
+@click.option("--config", type=click.Path(dir_okay=False), default=None, help="A config file the units pass on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where the server unit listens.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True,
+              help="The server unit's port.")
 @data_dir_option
-def schedule(kind, config, data_dir) -> None:
-    """Print the nightly re-crawl schedule, filled in for this install (paths, data dir, config)."""
+def schedule(kind, config, host, port, data_dir) -> None:
+    """Print the nightly re-crawl schedule and the server unit, filled in for this install (paths,
+    data dir, config)."""
     import shlex
     import shutil
     from importlib import resources
@@ -789,17 +797,18 @@ def schedule(kind, config, data_dir) -> None:
     exe = shutil.which("srefind") or str(Path(sys.argv[0]).resolve())
     path = resolve_data_dir(data_dir).resolve()
     cfg = f" --config {shlex.quote(str(Path(config).resolve()))}" if config else ""
-    fill = {"srefind": shlex.quote(exe), "data_dir": shlex.quote(str(path)), "config": cfg}
+    fill = {"srefind": shlex.quote(exe), "data_dir": shlex.quote(str(path)), "config": cfg, "host": host,
+            "port": str(port), "listen": f"{host}:{port}"}
     if kind == "cron":
         click.echo("# m h dom mon dow  command  (srefind nightly re-crawl; exit 75 = another crawl was running)")
         click.echo(f"15 3 * * *  {fill['srefind']} --log-format json recrawl --data-dir {fill['data_dir']}{cfg} "
                    f">> {shlex.quote(str(path / 'recrawl.log'))} 2>&1")
         return
     folder = resources.files("srefind") / "data" / "schedule"
-    for name in ("srefind-recrawl.service", "srefind-recrawl.timer"):
+    for name in SYSTEMD_UNITS:
         click.echo(f"# ---- /etc/systemd/system/{name}")
         click.echo((folder / name).read_text(encoding="utf-8").format(**fill))
-    click.echo("# then: systemctl daemon-reload && systemctl enable --now srefind-recrawl.timer")
+    click.echo("# then: systemctl daemon-reload && systemctl enable --now srefind-recrawl.timer srefind-serve.service")
 
 
 @main.command(name="eval")

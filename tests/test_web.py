@@ -172,10 +172,24 @@ def test_health_and_metrics(client):
     assert h["ok"] and h["entries"] == 28 and h["last_crawl_success"]
     client.get("/?q=tracing")
     m = client.get("/metrics").get_data(as_text=True)
-    assert 'srefind_http_requests_total{endpoint="/",status="200"}' in m
-    assert "srefind_http_request_seconds_bucket" in m
+    assert 'srefind_http_requests_total{code="200",endpoint="/"}' in m
+    assert "srefind_http_request_duration_seconds_bucket" in m
     assert "srefind_index_entries 28.0" in m
     assert 'srefind_last_crawl_timestamp_seconds{event="success"}' in m
+    # build info, the process, the index on disk and the last crawl run, parsed as Prometheus parses them
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = {f.name: f for f in text_string_to_metric_families(m)}
+    assert families["srefind_build_info"].samples[0].labels["version"]
+    assert families["process_resident_memory_bytes"].samples[0].value > 0
+    assert families["srefind_index_size_bytes"].samples[0].value > 0
+    pages = {s.labels["outcome"]: s.value for s in families["srefind_crawl_last_run_pages"].samples}
+    assert pages["fetched"] > 0 and pages["new"] > 0
+    assert families["srefind_crawl_last_run_success"].samples[0].value == 1
+    assert families["srefind_crawl_last_run_duration_seconds"].samples[0].value > 0
+    assert families["srefind_crawl_last_run_entries"].samples[0].value == 28
+    for name in families:  # conventions: a prefix, base units
+        assert name.startswith(("srefind_", "process_", "python_")), name
 
 
 def test_page_weight(client):
@@ -229,3 +243,17 @@ def test_a_talk_lists_other_talks_from_its_company(client):
     by_id = {h["id"]: h for h in talks}
     assert all(company in by_id[i]["companies"] for i in record["by_company"] if i in by_id)
     assert f"Other talks from {company}" in client.get(f"/talks/{talk['id']}").get_data(as_text=True)
+
+
+def test_the_example_alert_rules_use_only_metrics_the_server_exposes(client):
+    import re
+    from importlib import resources
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    rules = (resources.files("srefind") / "data" / "schedule" / "srefind-alerts.yml").read_text(encoding="utf-8")
+    exposed = set()
+    for family in text_string_to_metric_families(client.get("/metrics").get_data(as_text=True)):
+        exposed |= {s.name for s in family.samples} | {family.name}
+    used = set(re.findall(r"\b(srefind_[a-z_]+)", " ".join(re.findall(r"expr: (.*)", rules))))
+    assert used and used <= exposed, used - exposed

@@ -40,8 +40,20 @@ class Group(click.Group):
         wants_json = "--json" in [*ctx.args, *getattr(ctx, "_protected_args", ())]
         try:
             return super().invoke(ctx)
+        except click.ClickException as exc:  # a usage error: with JSON logs, a JSON line too
+            if not _json_logs(ctx):
+                raise
+            from .logs import json_error
+
+            click.echo(json_error(exc.format_message(), kind="UsageError", exit_code=exc.exit_code), err=True)
+            sys.exit(exc.exit_code)
         except SrefindError as exc:
-            click.echo(f"srefind: error: {printable(str(exc))}", err=True)
+            if _json_logs(ctx):
+                from .logs import json_error
+
+                click.echo(json_error(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code), err=True)
+            else:
+                click.echo(f"srefind: error: {printable(str(exc))}", err=True)
             if wants_json:
                 click.echo(json.dumps({"error": str(exc), "kind": type(exc).__name__, "exit_code": exc.exit_code}))
             sys.exit(exc.exit_code)
@@ -58,6 +70,10 @@ class Group(click.Group):
         except sqlite3.Error as exc:
             click.echo(f"srefind: error: crawl.sqlite: {exc}{_sqlite_fix(exc)}", err=True)
             sys.exit(1)
+
+
+def _json_logs(ctx: click.Context) -> bool:
+    return ctx.params.get("log_format") == "json"
 
 
 def _os_fix(exc: OSError) -> str:
@@ -618,7 +634,15 @@ def _serve(data_dir: Path, host: str, port: int, *, workers: int = 1, threads: i
     sock = sock if sock is not None else _listen(host, port)
     shown = f"[{host}]" if ":" in host else host
     procs = f" ({workers} worker processes x {threads} threads)" if workers > 1 else ""
-    click.echo(f"srefind: serving http://{shown}:{port}/{procs} (Ctrl-C to stop)")
+    from .logs import event, json_logging
+
+    if json_logging():  # a service's log is JSON, its start included
+        import logging
+
+        event(logging.getLogger("srefind.web"), "serving", url=f"http://{shown}:{port}/", workers=workers,
+              threads=threads)
+    else:
+        click.echo(f"srefind: serving http://{shown}:{port}/{procs} (Ctrl-C to stop)")
     run_server(app_factory(data_dir, backend_name), sock, workers=workers, threads=threads)
 
 

@@ -20,7 +20,11 @@ class JsonFormatter(logging.Formatter):
         }
         out.update(getattr(record, "fields", {}) or {})
         if record.exc_info:
-            out["error"] = self.formatException(record.exc_info).splitlines()[-1]
+            text = self.formatException(record.exc_info)
+            out["error"] = text.splitlines()[-1]
+            out["traceback"] = text  # the whole of it, as one field: a log line stays one line
+        if record.stack_info:
+            out["stack"] = record.stack_info
         return json.dumps(out, default=str)
 
 
@@ -41,6 +45,19 @@ def configure(fmt: str = "text", level: str = "warning") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+    if fmt == "json":
+        # every line is JSON, the libraries' too (waitress's "Serving on" and "Task queue depth",
+        # werkzeug, urllib3) and Python's warnings
+        libraries = logging.getLogger()
+        libraries.handlers[:] = [handler]
+        libraries.setLevel(logging.WARNING if level.upper() in ("ERROR", "WARNING") else logging.INFO)
+        logging.captureWarnings(True)
+
+
+def json_error(message: str, **fields: object) -> str:
+    """An error the CLI reports, as a --log-format json line."""
+    return json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z", "level": "error",
+                       "logger": "srefind.cli", "message": message, **fields}, default=str)
 
 
 def event(logger: logging.Logger, message: str, level: int = logging.INFO, **fields: object) -> None:
@@ -49,5 +66,9 @@ def event(logger: logging.Logger, message: str, level: int = logging.INFO, **fie
     logger.log(level, text if not _json() else message, extra={"fields": fields})
 
 
-def _json() -> bool:
+def json_logging() -> bool:
+    """Whether srefind logs JSON (--log-format json)."""
     return any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger("srefind").handlers)
+
+
+_json = json_logging

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -257,3 +258,22 @@ def test_the_example_alert_rules_use_only_metrics_the_server_exposes(client):
         exposed |= {s.name for s in family.samples} | {family.name}
     used = set(re.findall(r"\b(srefind_[a-z_]+)", " ".join(re.findall(r"expr: (.*)", rules))))
     assert used and used <= exposed, used - exposed
+
+
+def test_a_repeat_with_the_same_index_generation_is_a_304_and_big_answers_are_gzipped(client):
+    import gzip
+
+    for url in ("/?q=tracing", "/api/search?q=tracing", "/api/facets", "/feed.atom?q=tracing"):
+        first = client.get(url)
+        assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache"
+        tag = first.headers["ETag"]
+        again = client.get(url, headers={"If-None-Match": tag})
+        assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == tag
+        assert client.get(url + "&x=1" if "?" in url else url + "?x=1").headers["ETag"] != tag  # another URL
+    r = client.get("/api/search?per_page=50", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in r.headers["Vary"]
+    assert json.loads(gzip.decompress(r.get_data()))["total"] == 25
+    plain = client.get("/api/search?per_page=50")
+    assert "Content-Encoding" not in plain.headers and plain.get_json()["total"] == 25
+    small = client.get("/api/talks/nope", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers  # under 1 KB: not worth it

@@ -140,16 +140,67 @@ def parse_params(args) -> dict:
 
 # Around every request: its start time, then the security headers and the request's metrics.
 
-def _start_timer() -> None:
+# What a page or API answer depends on is its URL and the index generation it was read from: that
+# pair is its (weak) ETag, so a repeat with the same generation is a 304 without a search.
+CACHED_ENDPOINTS = {"pages.search_page", "pages.talk_page", "api.search", "api.talk", "api.facets", "feeds.atom"}
+GZIP_TYPES = {"text/html", "application/json", "application/atom+xml", "application/opensearchdescription+xml",
+              "text/css", "application/javascript", "text/javascript"}
+GZIP_MIN_BYTES = 1024
+
+
+def _page_tag() -> str | None:
+    if request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS:
+        return None
+    try:
+        generation = search_backend().generation()
+    except SrefindError:
+        return None  # no index yet: nothing to cache
+    import hashlib
+
+    from srefind import __version__  # a new srefind renders the same URL differently
+
+    return hashlib.sha1(f"{__version__}\n{generation}\n{request.full_path}".encode()).hexdigest()[:24]
+
+
+def _start_timer():
     g.t0 = time.perf_counter()
+    g.etag = _page_tag()
+    if g.etag and request.if_none_match.contains_weak(g.etag):
+        resp = current_app.response_class(status=304)
+        resp.set_etag(g.etag, weak=True)
+        resp.headers["Cache-Control"] = "no-cache"
+        return resp
+    return None
 
 
 def _finish_request(resp):
     for k, v in SECURITY_HEADERS.items():
         resp.headers.setdefault(k, v)
+    if g.get("etag") and resp.status_code == 200:
+        resp.set_etag(g.etag, weak=True)
+        resp.headers["Cache-Control"] = "no-cache"  # may be stored, revalidated each time (cheap: a 304)
+    _gzip(resp)
     endpoint = request.url_rule.rule if request.url_rule else "unmatched"
     app_metrics().observe(endpoint, resp.status_code, time.perf_counter() - g.get("t0", time.perf_counter()))
     return resp
+
+
+def _gzip(resp) -> None:
+    """Compress a text answer over GZIP_MIN_BYTES for a client that takes gzip."""
+    if resp.direct_passthrough or resp.status_code < 200 or resp.status_code in (204, 304):
+        return
+    if resp.mimetype not in GZIP_TYPES or "Content-Encoding" in resp.headers:
+        return
+    resp.vary.add("Accept-Encoding")
+    if "gzip" not in request.accept_encodings:
+        return
+    body = resp.get_data()
+    if len(body) < GZIP_MIN_BYTES:
+        return
+    import gzip
+
+    resp.set_data(gzip.compress(body, compresslevel=5))
+    resp.headers["Content-Encoding"] = "gzip"
 
 
 # Errors: JSON under /api/, the HTML error page everywhere else.

@@ -239,7 +239,7 @@ def crawl(seeds, config, data_dir, delay, max_duration, as_json) -> None:
 
 
 @main.command()
-@click.option("--config", type=click.Path(dir_okay=False), default=None)
+@click.option("--config", type=click.Path(dir_okay=False), default=None, help="A TOML config file (default: the shipped one).")
 @data_dir_option
 @click.option("--delay", type=float, default=None, help="Seconds between requests to one origin.")
 @click.option("--full", is_flag=True, help="Revisit every known URL, not only those due.")
@@ -300,12 +300,13 @@ class WholeNumber(click.ParamType):
 @main.command()
 @click.argument("query", nargs=-1)
 @click.option("--facet", "facets", multiple=True, metavar="FIELD=VALUE", help="Filter; repeat for OR within a field.")
-@click.option("--limit", type=WholeNumber(1, 100), default=10, show_default=True)
-@click.option("--page", type=WholeNumber(1, 10_000), default=1)
-@click.option("--sort", type=click.Choice(SORTS), default="relevance")
+@click.option("--limit", type=WholeNumber(1, 100), default=10, show_default=True, help="Results per page.")
+@click.option("--page", type=WholeNumber(1, 10_000), default=1, show_default=True, help="Which page of results.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="relevance (BM25F), or newest or oldest first.")
 @click.option("--writeups", is_flag=True,
               help="Every write-up on its own, instead of one result per talk with its write-ups.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (as /api/search answers).")
 @data_dir_option
 @config_option
 def search(query, facets, limit, page, sort, writeups, as_json, data_dir, config) -> None:
@@ -365,7 +366,7 @@ def _print_results(resp, first: int, unit: str) -> None:
 
 @main.command()
 @click.argument("field", type=click.Choice(FACETS))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of {value, count}.")
 @data_dir_option
 @config_option
 def facets(field, as_json, data_dir, config) -> None:
@@ -591,8 +592,8 @@ def retag(everything, as_json, data_dir, config) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="The port to listen on.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Server processes sharing the port (default: one per CPU core; a search is CPU-bound and one "
                    "Python process uses one core).")
@@ -737,7 +738,7 @@ def _demo_lock(path: Path):
 
 @main.command()
 @click.argument("source")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="The analysis as JSON, every tag with its evidence.")
 @click.option("--config", type=click.Path(dir_okay=False), default=None, help="For the User-Agent when SOURCE is a URL.")
 @data_dir_option
 def tag(source, as_json, config, data_dir) -> None:
@@ -843,7 +844,7 @@ def schedule(kind, config, host, port, data_dir) -> None:
 @click.option("--fail-rate", type=float, default=0.0, help="Share of requests the fixture web answers 503.")
 @click.option("--max-rps", type=float, default=0.0, help="Requests per second per site before 429s.")
 @click.option("--details", is_flag=True, help="Also print what was missed and mis-tagged.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="The figures (and --details) as one JSON object.")
 def eval_(shared, floors, fail_rate, max_rps, details, as_json) -> None:
     """Crawl the labelled corpus over HTTP and score coverage, tags and ranking."""
     from .evaluation import check_floors, evaluate

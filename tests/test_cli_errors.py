@@ -97,3 +97,13 @@ def test_hostile_queries_never_fail(demo_data):
         proc = run_cli("search", q, "--json", "--data-dir", str(demo_data))
         assert proc.returncode == 0, (q, proc.stderr)
         assert "Traceback" not in proc.stderr
+
+
+def test_every_option_of_every_command_says_what_it_is_for():
+    from srefind.cli import main
+
+    missing = [f"{name} {p.opts[0]}" for name, cmd in main.commands.items() for p in cmd.params
+               if getattr(p, "param_type_name", "") == "option" and not p.help]
+    missing += [p.opts[0] for p in main.params if getattr(p, "param_type_name", "") == "option" and not p.help
+                and p.opts[0] != "--version"]
+    assert missing == []

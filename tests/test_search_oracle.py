@@ -61,6 +61,8 @@ def facet_values(data: dict, facet: str) -> list[str]:
         "year": [str(data["year"])] if data.get("year") else [],
         "speaker": [s.replace(",", " ") for s in data.get("speakers", [])],
         "site": [data["site"]] if data.get("site") else [],
+        "media": sorted({m["kind"] for m in data.get("media", [])}),
+        "type": [data["talk_type"]] if data.get("talk_type") else [],
     }[facet]
 
 

@@ -248,7 +248,9 @@ class BulkWriter(SegmentWriter):
             if docmap is not None:
                 docmap[docnum] = self.docnum
             pdw.start_doc(self.docnum)
-            names = fieldnames | {s for s in stored if s in schema} if stored.keys() - fieldnames else fieldnames
+            # the very set Whoosh iterates (a union made anew for each document): a set's iteration order
+            # depends on how it was built, and the stored fields are written in that order
+            names = fieldnames | {s for s in stored if s in schema}
             for fieldname in names:
                 length = lengths[fieldname](docnum) if fieldname in lengths else reader.doc_field_length(docnum, fieldname)
                 pdw.add_field(fieldname, schema[fieldname], stored.get(fieldname), length)

@@ -63,12 +63,10 @@ def json_error(message: str, **fields: object) -> str:
 def event(logger: logging.Logger, message: str, level: int = logging.INFO, **fields: object) -> None:
     """A log line with structured fields (kept as JSON keys with --log-format json)."""
     text = message + ("" if not fields else " " + " ".join(f"{k}={v}" for k, v in fields.items()))
-    logger.log(level, text if not _json() else message, extra={"fields": fields})
+    logger.log(level, text if not json_logging() else message, extra={"fields": fields})
 
 
 def json_logging() -> bool:
     """Whether srefind logs JSON (--log-format json)."""
     return any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger("srefind").handlers)
 
-
-_json = json_logging

@@ -261,3 +261,61 @@ def test_the_rows_of_a_table_of_talks_are_the_talks(tagger):
     assert got.split == "table"
     assert [e.title for e in got.entries] == [r[0] for r in rows]
     assert [e.speakers for e in got.entries] == [["Ellen Fischer"], ["Tom Baker"], ["Sarah Okoro", "Daniel Kowalski"]]
+
+
+def _talk_section(title: str, fields: dict[str, str]) -> str:
+    items = "".join(f"<li><strong>{k}:</strong> {v}</li>" for k, v in fields.items())
+    return (f"<h2>{title}</h2><ul>{items}<li><strong>Why we picked it:</strong> a long debugging story with "
+            "wrong turns, told by the people who were paged, with the graphs they looked at.</li></ul>")
+
+
+def test_a_heading_over_a_table_of_talks_is_context_and_its_rows_are_the_talks(tagger):
+    table = ("<table><tr><th>Talk</th><th>Speaker</th><th>Length</th></tr>"
+             "<tr><td>Budgets Nobody Reads</td><td>Ellen Fischer (Spotify)</td><td>35 min</td></tr>"
+             "<tr><td>Counting Bytes in Flight</td><td>Tom Baker</td><td>30 min</td></tr></table>")
+    body = (_talk_section("1. Queues That Never Drain", {"Speakers": "Maria Lindqvist (Zalando)",
+                                                         "Conference": "SREcon24 EMEA"})
+            + _talk_section("2. A Year of Error Budgets", {"Speaker": "Sarah Okoro (Shopify)",
+                                                          "Conference": "SREcon24 EMEA"})
+            + "<h2>Backup picks</h2><p>All from the same SREcon, all with slides online.</p>" + table)
+    got = analyze(tagger, body)
+    titles = [e.title for e in got.entries]
+    assert "Backup picks" not in titles
+    assert titles[-2:] == ["Budgets Nobody Reads", "Counting Bytes in Flight"]
+    assert got.entries[-2].speakers == ["Ellen Fischer"] and "Spotify" in got.entries[-2].companies
+
+
+def test_a_section_about_a_talk_given_at_another_event_is_not_an_srecon_talk(tagger):
+    body = (_talk_section("Queues That Never Drain", {"Speakers": "Maria Lindqvist (Zalando)",
+                                                      "Conference": "SREcon24 EMEA"})
+            + _talk_section("A Year of Error Budgets", {"Speaker": "Sarah Okoro (Shopify)",
+                                                       "Conference": "SREcon24 EMEA"})
+            + _talk_section("Go Faster, Carefully", {"Speaker": "Tom Baker (Spotify)",
+                                                    "Conference": "Strange Loop 2019"}))
+    got = analyze(tagger, body)
+    assert [e.title for e in got.entries] == ["Queues That Never Drain", "A Year of Error Budgets"]
+
+
+def test_a_section_naming_other_events_far_more_than_srecon_is_about_them(tagger):
+    other = ("<h2>What we left out</h2><ul><li>Tom Baker at KubeCon 2019: no slides</li>"
+             "<li>Two CppCon 2018 talks: no decks in the repository</li>"
+             "<li>QCon London: video only, and Monitorama's recordings were too short</li></ul>")
+    body = (_talk_section("Queues That Never Drain", {"Speakers": "Maria Lindqvist (Zalando)"})
+            + _talk_section("A Year of Error Budgets", {"Speaker": "Sarah Okoro (Shopify)"}) + other)
+    titles = [e.title for e in analyze(tagger, body).entries]
+    assert titles == ["Queues That Never Drain", "A Year of Error Budgets"]
+    # a talk that only says where else it was given is still this SREcon's talk
+    once = _talk_section("Rebuilding the Pager", {"Speaker": "Daniel Kowalski (Zalando)",
+                                                  "Also given at": "KubeCon 2019"})
+    assert "Rebuilding the Pager" in [e.title for e in analyze(tagger, body + once).entries]
+
+
+def test_a_speakers_line_gives_organisations_the_gazetteer_lacks_each_of_a_shared_pair(tagger):
+    body = _talk_section("Scaling a Volunteer Server", {"Speakers": "Hazel Moreno (Quokkanet), "
+                                                        "Preston Dale (Quokkanet / Twilio)"})
+    (entry,) = analyze(tagger, body).entries
+    assert entry.speakers == ["Hazel Moreno", "Preston Dale"]
+    assert set(entry.companies) >= {"Quokkanet", "Twilio"}
+    # the same capitals in a headline are not an affiliation
+    headline = "<h2>Key Performance Indicators (KPI) at Scale</h2><p>Notes on metrics nobody reads, from SREcon.</p>"
+    assert "KPI" not in analyze(tagger, headline).entries[0].companies

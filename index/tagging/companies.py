@@ -56,6 +56,9 @@ AFFILIATION_PATTERNS = [
     re.compile(rf"(?P<name>{NAME}),\s+(?:an?\s+[\w\s-]{{0,40}}?\s+at\s+)?(?P<org>{ORG})\s*(?:$|[;—–|])"),  # Jane Doe, Uber
     re.compile(rf"(?P<name>{NAME})\s+@(?P<org>[A-Za-z][\w.-]+)"),  # Jane Doe @Uber
 ]
+# "Speakers: Jane Doe (Uber), Joe Bloggs (Hachyderm / Twilio)"
+SPEAKERS_LABEL = re.compile(r"^\s*(?:speakers?|presenters?|speaker\(s\)|presented by|panell?ists?)\s*[:：—–-]", re.I)
+SHARED_AFFILIATION = re.compile(rf"(?P<name>{NAME})\s*\((?P<orgs>[^()/]{{2,60}}(?:/[^()/]{{2,60}})+)\)")
 ROLE_BEFORE = re.compile(
     r"\b(?:works?|working|worked|engineer|engineers|evangelist|manager|lead|SREs?|developer|director|architect|"
     r"founder|CTO|CEO|VP|head|member|team|colleagues?)\b(?:\s+[\w-]+){0,4}\s+(?:at|for|with|from)\s+(?:the\s+)?$",
@@ -113,6 +116,11 @@ def _org_like(org: str) -> bool:
 
 _LEGAL_SUFFIX = re.compile(r",?\s+(?:Inc|LLC|Ltd|GmbH|Corp|Co|PLC)\.?$")
 _NAME_SUFFIXES = (" inc", " inc.", " ltd", " llc", " corp", " corporation", " labs", " engineering", " sre")
+
+
+def _one_per_organisation(m: re.Match) -> str:
+    """"Joe Bloggs (Hachyderm / Twilio)" -> "Joe Bloggs (Hachyderm), Joe Bloggs (Twilio)": the same person at both."""
+    return ", ".join(f"{m.group('name')} ({org.strip()})" for org in m.group("orgs").split("/"))
 
 
 class CompanyNames:
@@ -177,7 +185,11 @@ class CompanyTagger:
         headline-style text: measured on the dev labels, "from X" brought more noise than organisations.
         """
         out: list[Affiliation] = []
-        title_case = _title_case(text)
+        # a speakers line is the strongest cue there is: its capitals are names, not a headline
+        speaker_line = SPEAKERS_LABEL.match(text) is not None
+        title_case = _title_case(text) and not speaker_line
+        if speaker_line:
+            text = SHARED_AFFILIATION.sub(_one_per_organisation, text)
         for pat in AFFILIATION_PATTERNS:
             for m in pat.finditer(text):
                 org = m.group("org").strip()

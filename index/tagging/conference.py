@@ -32,6 +32,32 @@ CITIES = {
 }
 
 
+# Other events talks are given at: a section of a write-up about one of them is not an SREcon talk
+# (names only, matched as words; "LISA" only with its year, as it is also a given name)
+OTHER_EVENTS = re.compile(
+    r"\b(?:Strange\s?Loop|CppCon|NeurIPS|NIPS|KubeCon|CloudNativeCon|Velocity\s+(?:Conf|20\d\d|[A-Z][a-z]+\s+20\d\d)"
+    r"|QCon|Monitorama|Percona\s+Live|DevOps\s?Days|FOSDEM|PyCon|re:Invent|GOTO\s?(?:Conf|20\d\d|[A-Z][a-z]+)"
+    r"|Craft\s?Conf|DockerCon|HashiConf|GopherCon|OSCON|Open\s+Source\s+Summit|All\s+Things\s+Open"
+    r"|Chaos\s?Conf|Failover\s?Conf|o11ycon|RedisConf|AWS\s+Summit|Devoxx|JSConf|RubyConf|LISA\s?'?\d\d"
+    r"|OSDI|SOSP|NSDI|USENIX\s+ATC|AI\s+Engineer\s+World'?s\s+Fair|Cloud\s+Next|Google\s+Next|PromCon"
+    r"|ObservabilityCON|Observability\s+Summit|SLOconf|LeadDev|InfoQ)\b", re.I)
+# "Conference: Strange Loop 2017", "Event: …", "Presented at: …": a talk's own field for its event
+EVENT_FIELD = re.compile(r"^\s*(?:conference|event|venue|presented\s+at|given\s+at)\s*[:：]\s*(?P<event>.+)$", re.I)
+ELSEWHERE_MENTIONS = 3  # other events named this often, and more often than SREcon, make a section another event's
+
+
+def about_another_event(lines: list[str]) -> bool:
+    """Whether a stretch of a write-up is about a talk at another event: its own event field names
+    one that is not SREcon, or it names other events (at least three times) more than SREcon."""
+    for line in lines:
+        m = EVENT_FIELD.match(line)
+        if m:
+            return not BARE.search(m.group("event"))
+    text = "\n".join(lines)
+    others = len(OTHER_EVENTS.findall(text))
+    return others >= ELSEWHERE_MENTIONS and others > len(BARE.findall(text))
+
+
 @dataclass
 class ConferenceGuess:
     conference: str = ""  # "SREcon18 Americas", or "" when unknown or several

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from srefind.models import Page, TalkEntry, entry_id
 
 from .companies import CompanyTagger
-from .conference import ConferenceGuess, guess_conference
+from .conference import ConferenceGuess, about_another_event, guess_conference
 from .known_talks import KnownTalks
 from .lexicon import load_companies, load_first_names, load_topics
 from .segmentation import Section, segment
@@ -226,7 +226,10 @@ class Tagger:
     def _sections(self, page: Page) -> tuple[list[Section], str]:
         if page.page_type == "talk":
             return [Section(heading=page.talk_title, blocks=[b.text for b in page.blocks if b.kind == "text"])], "single"
-        return segment(page.blocks, self._introduces)
+        sections, split = segment(page.blocks, self._introduces)
+        # a write-up's section about a talk given at another event is not an SREcon talk
+        here = [s for s in sections if not about_another_event([s.heading, *s.blocks])]
+        return (here, split) if here else (sections, split)
 
     def _entry(self, page: Page, section: Section, n: int, split: str, conf: ConferenceGuess,
                parts: _PageParts) -> TalkEntry | None:

@@ -142,24 +142,33 @@ def split_by_headings(blocks: list[Block]) -> list[Section] | None:
         heads = [b for b in body if b.kind == "heading" and b.level == level and _talk_heading(b.text)]
         if len(heads) < 2:
             continue
-        sections: list[Section] = []
-        current: Section | None = None
+        sections: list[tuple[Section, list[Block]]] = []
+        current: list[Block] | None = None
         for b in body:
             if b.kind == "heading" and b.level <= level:
                 if b.level == level and _talk_heading(b.text):
                     parsed = parse_title_line(b.text)
                     title, people = parsed if parsed else (b.text, [])
-                    current = Section(heading=b.text, anchor=b.anchor, title=title, people=people)
-                    sections.append(current)
+                    current = []
+                    sections.append((Section(heading=b.text, anchor=b.anchor, title=title, people=people), current))
                 else:
                     current = None  # a generic or higher heading closes the talk
                 continue
             if current is not None:
-                current.blocks.append(b.text)
-        talks = [s for s in sections if s.blocks]
+                current.append(b)
+        talks: list[Section] = []
+        for sec, under in sections:
+            # a section whose body is a table of talks holds talks ("Verified reserves", "Keynotes"):
+            # its rows are the talks, its heading their context
+            talks += split_by_talk_table(under) or ([_filled(sec, under)] if under else [])
         if len(talks) >= 2:
             return talks
     return None
+
+
+def _filled(section: Section, blocks: list[Block]) -> Section:
+    section.blocks = [b.text for b in blocks]
+    return section
 
 
 # "Title - what the writer made of it", "Title : This talk by …", "Title. This talk was presented by …"

@@ -241,6 +241,7 @@ def heading_anchor(heading: Element) -> str:
     return inner.get("id") or inner.get("name") or ""
 
 
+BR_LINE_WORDS = 16
 MARKDOWN_BULLETS = re.compile(r"(?:^|\s)\*\s+(?=\S)")  # "* item" left as text by a renderer
 
 
@@ -285,7 +286,13 @@ def blocks_of(container: Element) -> list[Block]:
                 buf.append(text_of(child))
                 flush("heading", HEADINGS[name], anchor, name)
             elif name == "br":
-                buf.append(" ")
+                # "<strong>Title</strong><br><em>Jane Doe, Uber</em>": a short line ended by a break is
+                # a line of its own (a title, a speaker line); prose wrapped with breaks stays one block
+                line = clean(" ".join(buf))
+                if line and len(line.split()) <= BR_LINE_WORDS and not line.endswith(":"):
+                    flush()
+                else:
+                    buf.append(" ")
             elif name == "tr":
                 # A table row is one block, its cells joined by " | " (a row of <th> is the header):
                 # a table of talks is read row by row, title beside speaker

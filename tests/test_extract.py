@@ -202,3 +202,15 @@ def test_a_heading_that_is_site_furniture_is_not_the_posts_title(furniture):
     html = (f"<html><head><title>Notes from SREcon24 EMEA</title></head><body><article><h1>{furniture}</h1>"
             "<p>What I heard at the conference.</p></article></body></html>")
     assert extract("http://b.test/2024/11/01/notes/", html).title == "Notes from SREcon24 EMEA"
+
+
+def test_a_short_line_ended_by_a_break_is_a_block_of_its_own_but_wrapped_prose_is_not():
+    html = ("<html><body><article><h1>Notes</h1>"
+            "<p><strong>Queues That Never Drain</strong><br><em>Maria Lindqvist, Spotify</em></p>"
+            "<p>Speakers:<br>Tom Baker, Sarah Okoro</p>"
+            "<p>This paragraph was wrapped by its writer with hard breaks at the end of each long line, as some "
+            "editors do,<br>and it is still one paragraph of prose.</p></article></body></html>")
+    texts = [b.text for b in extract("http://x.test/notes/", html).blocks if b.kind == "text"]
+    assert texts[:2] == ["Queues That Never Drain", "Maria Lindqvist, Spotify"]
+    assert "Speakers: Tom Baker, Sarah Okoro" in texts
+    assert any(t.startswith("This paragraph was wrapped") and t.endswith("one paragraph of prose.") for t in texts)

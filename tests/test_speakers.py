@@ -319,3 +319,44 @@ def test_a_speakers_line_gives_organisations_the_gazetteer_lacks_each_of_a_share
     # the same capitals in a headline are not an affiliation
     headline = "<h2>Key Performance Indicators (KPI) at Scale</h2><p>Notes on metrics nobody reads, from SREcon.</p>"
     assert "KPI" not in analyze(tagger, headline).entries[0].companies
+
+
+PAIRS = [("Queues That Never Drain", "Maria Lindqvist", "Spotify"),
+         ("A Year of Error Budgets", "Tom Baker", "Shopify"),
+         ("Counting Bytes in Flight", "Sarah Okoro", "Netflix")]
+NOTES = ("<ul><li>page on symptoms rather than causes, and delete the rest</li>"
+         "<li>the rotation got smaller once every alert had an owner</li></ul>")
+STORY = "<p>The team found out why its queues never drained and what it changed in the paging afterwards.</p>"
+LAYOUTS = {
+    "a title paragraph, a name paragraph, notes": "".join(f"<p>{t}</p><p>{n}</p>{NOTES}" for t, n, _ in PAIRS),
+    "time slot, title, 'Name, Company', abstract": "".join(
+        f"<p>Tuesday, 14:15–15:00</p><p>{t}</p><p>{n}, {c}</p>{STORY}" for t, n, c in PAIRS),
+    "bold title, line break, italic speaker": "".join(
+        f"<p><strong>{t}</strong><br><em>{n}, {c}</em></p>{STORY}" for t, n, c in PAIRS),
+    "bold title paragraph, italic 'Name (Company)' paragraph": "".join(
+        f"<p><strong>{t}</strong></p><p><em>{n} ({c})</em></p>{STORY}" for t, n, c in PAIRS),
+    "definition list": "<dl>" + "".join(
+        f"<dt>{t}</dt><dd>{n} of {c} explains why the team's queues never drained.</dd>" for t, n, c in PAIRS) + "</dl>",
+    "'Speaker — Title: notes' items": "<ul>" + "".join(
+        f"<li>{n} — {t}: the team found out why its queues never drained.</li>" for t, n, _ in PAIRS) + "</ul>",
+    "track headings over time slots and pairs": "<h2>Must-see talks</h2>" + "".join(
+        f"<p>Tuesday, 14:15–15:00</p><p>{t}</p><p>{n}, {c}</p>{STORY}" for t, n, c in PAIRS[:2])
+        + "<h2>Worth a look</h2>" + "".join(f"<p>{t}</p><p>{n}, {c}</p>{STORY}" for t, n, c in PAIRS[2:]),
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_title_beside_its_speakers_is_a_talk_whatever_the_markup(tagger, layout):
+    lead = "<p>I was at SREcon19 Americas in Brooklyn; here is what stayed with me from each talk I saw.</p>"
+    got = analyze(tagger, lead + LAYOUTS[layout], title="SREcon19 Americas notes")
+    assert [e.title for e in got.entries] == [t for t, _, _ in PAIRS]
+    assert [e.speakers for e in got.entries] == [[n] for _, n, _ in PAIRS]
+    if "Company" in layout or "definition" in layout or "track" in layout:
+        assert [e.companies[:1] for e in got.entries] == [[c] for _, _, c in PAIRS]
+
+
+def test_two_title_lines_in_a_row_are_not_a_title_and_its_speaker(tagger):
+    body = ("<p>Queues That Never Drain</p><p>Counting Bytes in Flight</p>" + STORY
+            + "<p>A Year of Error Budgets</p><p>Rebuilding the Pager</p>" + STORY)
+    got = analyze(tagger, "<p>Notes from SREcon19 Americas in Brooklyn, the talks I went to.</p>" + body)
+    assert all(not e.speakers for e in got.entries)

@@ -226,7 +226,8 @@ class Tagger:
     def _sections(self, page: Page) -> tuple[list[Section], str]:
         if page.page_type == "talk":
             return [Section(heading=page.talk_title, blocks=[b.text for b in page.blocks if b.kind == "text"])], "single"
-        sections, split = segment(page.blocks, self._introduces)
+        sections, split = segment(page.blocks, self._introduces,
+                                  lambda name: bool(self.speakers.person(name, strong=False)))
         # a write-up's section about a talk given at another event is not an SREcon talk
         here = [s for s in sections if not about_another_event([s.heading, *s.blocks])]
         return (here, split) if here else (sections, split)

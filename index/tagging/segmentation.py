@@ -75,6 +75,9 @@ def parse_title_line(text: str) -> tuple[str, list[tuple[str, str]]] | None:
 NAME_FIRST = re.compile(rf"^(?P<who>{NAMES})(?:,\s*(?P<org>[^—–,]{{2,40}}?))?\s+(?:—|–|-{{1,2}})\s+(?P<title>\S.{{4,200}})$")
 
 
+TITLE_THEN_NOTES = re.compile(r"^(?P<title>\S.{4,120}?)(?::\s|\s[-–—]\s)(?P<rest>\S.{15,})$")
+
+
 def parse_name_first(text: str) -> tuple[str, list[tuple[str, str]]] | None:
     """'Jane Doe — Title' -> ('Title', [('Jane Doe', '')]): a line that names its speakers before
     the title, told from 'Title — Jane Doe' by the names side being the shorter one."""
@@ -84,6 +87,9 @@ def parse_name_first(text: str) -> tuple[str, list[tuple[str, str]]] | None:
     who, title = m.group("who"), m.group("title").strip(" \"“”")
     if len(title.split()) <= len(who.split()) or len(title.split()) > 30:
         return None
+    lead = TITLE_THEN_NOTES.match(title)  # "Jane Doe — Title: what the writer made of it"
+    if lead and _title_like(lead.group("title")):
+        title = lead.group("title")
     org = (m.group("org") or "").strip()
     return title, [(n, org) for n in split_names(who)]
 
@@ -132,7 +138,7 @@ def _talk_heading(text: str) -> bool:
 ABSTRACT = re.compile(r"abstract|talk abstract|description|talk description", re.I)
 
 
-def split_by_headings(blocks: list[Block]) -> list[Section] | None:
+def split_by_headings(blocks: list[Block], person: Callable[[str], bool] = lambda _: False) -> list[Section] | None:
     """Split at the highest heading level (h2-h4) that holds at least two talk-like headings.
     A page with one "Abstract" heading documents one talk (its other headings are its parts)."""
     body = [b for b in blocks if not (b.kind == "heading" and b.level == 1)]
@@ -158,9 +164,10 @@ def split_by_headings(blocks: list[Block]) -> list[Section] | None:
                 current.append(b)
         talks: list[Section] = []
         for sec, under in sections:
-            # a section whose body is a table of talks holds talks ("Verified reserves", "Keynotes"):
-            # its rows are the talks, its heading their context
-            talks += split_by_talk_table(under) or ([_filled(sec, under)] if under else [])
+            # a section whose body is a table of talks, or titles each with a speaker line, holds
+            # talks ("Verified reserves", "Keynotes"): they are the talks, its heading their context
+            talks += (split_by_talk_table(under) or split_by_title_speaker_pairs(under, person, least=1)
+                      or ([_filled(sec, under)] if under else []))
         if len(talks) >= 2:
             return talks
     return None
@@ -247,6 +254,71 @@ def split_by_talk_table(blocks: list[Block]) -> list[Section] | None:
     return sections if len(sections) >= 2 else None
 
 
+# "Tuesday, 14:15–15:00", "10:30 - 11:15", "9:00am": when a talk was, context rather than a talk
+TIME_SLOT = re.compile(rf"^(?:(?:{WEEKDAY}|{MONTH})[\w ,.]*?\s*)?\d{{1,2}}[:.]\d\d\s*(?:[ap]\.?m\.?)?"
+                       r"(?:\s*[-–—]\s*\d{1,2}[:.]\d\d\s*(?:[ap]\.?m\.?)?)?(?:\s*\(.{0,40}\))?$", re.I)
+NAMES_ONLY_WORDS = 12
+
+
+def speaker_line(text: str, person: Callable[[str], bool]) -> list[tuple[str, str]] | None:
+    """The (speaker, affiliation) pairs of a line that is only speakers: "Jane Doe, Uber",
+    "Jane Doe (Uber)", "Jane Doe and John Roe"; None for anything else. A line of bare names needs
+    each to be a person's (`person`): "Queues That Never Drain" has a name's shape."""
+    text = _normalise(text).strip(" *_")
+    if not text or len(text.split()) > NAMES_ONLY_WORDS + 6 or text[-1:] in ".!?:":
+        return None
+    people = parse_affiliation_line(text)
+    if people and all(person(n) or re.fullmatch(NAME, n) for n, _ in people):
+        return people
+    names = split_names(text)
+    if names and len(text.split()) <= NAMES_ONLY_WORDS and all(re.fullmatch(NAME, n) and person(n) for n in names):
+        return [(n, "") for n in names]
+    return None
+
+
+def split_by_title_speaker_pairs(blocks: list[Block], person: Callable[[str], bool], least: int = 2
+                                 ) -> list[Section] | None:
+    """Split where a title-like line is followed by a line of its speakers (two paragraphs, or two
+    lines of one broken by <br>): the shape of a talk whatever the markup. A time slot before the
+    title is context. At least `least` such pairs."""
+    sections: list[Section] = []
+    current: Section | None = None
+    texts = [b for b in blocks if b.kind == "text" and b.tag not in ("th", "tr")]
+    i = 0
+    while i < len(texts):
+        b = texts[i]
+        nxt = texts[i + 1] if i + 1 < len(texts) else None
+        title = _normalise(b.text).strip(" *_\"“”")
+        people = speaker_line(nxt.text, person) if nxt is not None and _title_like(title) else None
+        if nxt is not None and people and not GENERIC_HEADINGS.fullmatch(title) and not context_heading(title):
+            current = Section(heading=title, anchor=b.anchor, title=title, people=people, blocks=[nxt.text])
+            sections.append(current)
+            i += 2
+            continue
+        if current is not None and not TIME_SLOT.match(b.text.strip()):
+            current.blocks.append(b.text)
+        i += 1
+    return sections if len(sections) >= least else None
+
+
+def split_by_terms(blocks: list[Block]) -> list[Section] | None:
+    """Split at the terms of a definition list (<dt> title, <dd> notes) when two or more are titles."""
+    sections: list[Section] = []
+    current: Section | None = None
+    for b in blocks:
+        if b.tag == "dt" and _title_like(b.text.strip(" \"“”")):
+            parsed = parse_title_line(b.text) or parse_name_first(b.text)
+            title, people = parsed if parsed else (b.text.strip(" \"“”"), [])
+            current = Section(heading=b.text, anchor=b.anchor, title=title, people=people)
+            sections.append(current)
+        elif b.kind == "heading":
+            current = None
+        elif current is not None:
+            current.blocks.append(b.text)
+    talks = [s for s in sections if s.blocks]
+    return talks if len(talks) >= 2 else None
+
+
 def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
     """Split at list items that name talks: 'Title by Speaker', a title then a 'Speaker, Company'
     item, 'Title - notes' items; under a day or track heading, every list item of a sentence or
@@ -318,9 +390,11 @@ def split_by_lead_paragraphs(blocks: list[Block], introduces: Callable[[str], st
     return sections if len(sections) >= 3 else None
 
 
-def segment(blocks: list[Block], introduces: Callable[[str], str | None]) -> tuple[list[Section], str]:
-    """Sections of a page and how they were found: "headings", "list", "table", "paragraphs" or "single"."""
-    by_head = split_by_headings(blocks)
+def segment(blocks: list[Block], introduces: Callable[[str], str | None],
+            person: Callable[[str], bool] = lambda _: False) -> tuple[list[Section], str]:
+    """Sections of a page and how they were found: "headings", "list", "table", "terms", "pairs",
+    "paragraphs" or "single". `person(name)`: whether a name is a person's (a known given name)."""
+    by_head = split_by_headings(blocks, person)
     by_list = split_by_talk_list(blocks)
     if by_list and (not by_head or len(by_list) > len(by_head)):
         return by_list, "list"
@@ -329,6 +403,12 @@ def segment(blocks: list[Block], introduces: Callable[[str], str | None]) -> tup
     by_table = split_by_talk_table(blocks)
     if by_table:
         return by_table, "table"
+    by_terms = split_by_terms(blocks)
+    if by_terms:
+        return by_terms, "terms"
+    by_pairs = split_by_title_speaker_pairs(blocks, person)
+    if by_pairs:
+        return by_pairs, "pairs"
     by_para = split_by_lead_paragraphs(blocks, introduces)
     if by_para:
         return by_para, "paragraphs"

@@ -55,7 +55,7 @@ BIO = re.compile(
     rf"^(?:the speaker,\s+)?(?P<name>{CANDIDATE})\s*(?:['’]s\s*)?(?:\([^()]{{2,40}}\)\s*)?"
     rf"(?:,?\s*(?:is|was|has been|works|worked)\s+(?:as\s+)?(?:an?\s+|the\s+)?(?:[\w/+-]+\s+){{0,5}}{ROLE_WORDS}\b"
     rf"|,\s+an?\s+(?:[\w/+-]+\s+){{0,5}}{ROLE_WORDS}\b"
-    rf"|\s+(?:of|from)\s+[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)?\s+(?:presented|talked|spoke|gave|shared|explained))",
+    rf"|\s+(?:of|from)\s+[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)?\s+(?:present(?:ed|s)|talk(?:ed|s)|spoke|speaks|gave|gives|shar(?:ed|es)|explain(?:ed|s)|describ(?:ed|es)))",
     re.I)
 # Weak cues: the name must start with a known given name.
 BY = re.compile(rf"\bby\s+(?P<name>{CANDIDATE})")

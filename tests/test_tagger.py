@@ -83,6 +83,25 @@ def test_passing_mentions_are_not_companies(tagger):
     assert e.speakers == ["Jane Doe"]
 
 
+def test_companies_a_talk_cites_as_examples_are_not_its_companies(tagger):
+    body = ("<p>At SREcon24 EMEA, Jane Doe (Wikimedia Foundation) asked where IPv6 stands after thirty years.</p>"
+            "<p>The adoption numbers are uneven. Spotify, Shopify and Zalando serve most users over IPv6 already. "
+            "Netflix moved its device fleet over years ago, she said.</p>"
+            "<p>Her own team runs dual-stack everywhere and plans to drop IPv4 internally next year.</p>")
+    (e,) = entries(tagger, body)
+    assert e.companies == ["Wikimedia Foundation"]
+    # without a speaker's company to own the talk, the company it opens on is its subject
+    (e,) = entries(tagger, "<p>At SREcon24 EMEA: Netflix moved its whole device fleet to IPv6, and the talk "
+                           "told how Netflix did it, region by region.</p>")
+    assert e.companies == ["Netflix"]
+
+
+def test_three_companies_in_a_row_are_a_list_of_examples(tagger):
+    (e,) = entries(tagger, "<p>Notes from SREcon24 EMEA on alert fatigue.</p><p>Spotify, Shopify, and Zalando "
+                           "all page on symptoms now, and the speaker thought every team should.</p>" * 2)
+    assert not {"Spotify", "Shopify", "Zalando"} & set(e.companies)
+
+
 @pytest.mark.parametrize("line, org", [
     ("Jane Doe (Stripe) opened SREcon19 with a talk on retries.", "Stripe"),
     ("Jane Doe from Bloomberg opened SREcon19 with a talk on retries.", "Bloomberg"),

@@ -201,3 +201,15 @@ def test_a_company_that_previously_did_something_is_still_the_subject(tagger):
                            "cluster. The talk walked through how Netflix engineers split it into cells, one "
                            "migration at a time, and what broke on the way.</p>", title="Cells at scale")
     assert "Netflix" in e.companies
+
+
+@pytest.mark.parametrize("bio", [
+    "Jane Doe is a staff engineer at Acme Widgets, where she ran the Kubernetes and cloud migration.",
+    "Jane Doe is GCP quantitative reliability lead, and ran the Kubernetes and cloud migration there.",
+])
+def test_what_a_speaker_bio_names_is_not_what_the_talk_is_about(tagger, bio):
+    body = (f"<p>Notes from SREcon19 EMEA: a talk on how teams set error budgets together.</p><p>{bio}</p>"
+            "<p>The talk itself was about error budgets and the SLO reviews that keep them honest.</p>")
+    (e,) = entries(tagger, body)
+    assert "slo" in e.topics
+    assert "kubernetes" not in e.topics and "cloud" not in e.topics

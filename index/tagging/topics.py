@@ -60,7 +60,7 @@ SELF_BIO = re.compile(
 NAMED_BIO = re.compile(rf"^(?:(?:He|She)\s+|(?:[A-Z][\w'’.-]+\s+){{1,3}}){_BIO_VERB}\b")
 BIO_MARK = re.compile(
     rf"\b(?:previously|prior to|spare time|before joining|(?:his|her|their) (?:career|master'?s|phd)"
-    rf"|bachelor'?s|master'?s|doctoral|degree|graduate student|is an? (?:[\w-]+ ){{0,4}}{_ROLE}\b)",
+    rf"|bachelor'?s|master'?s|doctoral|degree|graduate student|is (?:an? |the )?(?:[\w-]+ ){{0,4}}{_ROLE}\b)",
     re.I,
 )
 BIO_ANYWHERE = re.compile(

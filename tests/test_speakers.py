@@ -253,14 +253,17 @@ def test_a_code_listing_is_no_evidence_but_notes_kept_in_pre_are(tagger):
 def test_the_rows_of_a_table_of_talks_are_the_talks(tagger):
     rows = [("Budgets Nobody Reads", "Ellen Fischer (Spotify)", "35 min"),
             ("Counting Bytes in Flight", "Tom Baker", "30 min"),
-            ("Why the Retry Storm Happened", "Sarah Okoro and Daniel Kowalski", "40 min")]
+            ("Why the Retry Storm Happened", "Sarah Okoro and Daniel Kowalski", "40 min"),
+            ("Confessions of a Pager", "Quill", "20 min"),
+            ("Graphs at Midnight", "Slides", "20 min")]
     table = ("<table><tr><th>Talk</th><th>Speaker</th><th>Length</th></tr>"
              + "".join(f"<tr><td>{t}</td><td>{s}</td><td>{n}</td></tr>" for t, s, n in rows) + "</table>")
     body = "<p>The SREcon24 EMEA talks our team watched afterwards, with who gave them.</p>" + table
     got = analyze(tagger, body)
     assert got.split == "table"
     assert [e.title for e in got.entries] == [r[0] for r in rows]
-    assert [e.speakers for e in got.entries] == [["Ellen Fischer"], ["Tom Baker"], ["Sarah Okoro", "Daniel Kowalski"]]
+    assert [e.speakers for e in got.entries] == [["Ellen Fischer"], ["Tom Baker"], ["Sarah Okoro", "Daniel Kowalski"],
+                                                ["Quill"], []]
 
 
 def _talk_section(title: str, fields: dict[str, str]) -> str:

@@ -148,9 +148,11 @@ class Tagger:
                 speakers += [a.speaker for a in self.companies.affiliations(block) if a.speaker not in speakers]
             return speakers, title
         finder = self.speakers
-        speakers = [n for n in (finder.person(name, strong=True) for name, _ in people if name) if n]
         if section.row:
-            return speakers, title
+            # a table's speaker column says "these are people" outright: one name alone ("Hatch") is one too
+            return [n for n in (finder.person(name, strong=True) or finder.mononym(name) for name, _ in people
+                                if name) if n], title
+        speakers = [n for n in (finder.person(name, strong=True) for name, _ in people if name) if n]
         heading = section.title or section.heading or (page.title if not many else "")
         _add(speakers, finder.find([heading, *section.blocks[:2]], section.blocks[2:]))
         _add(speakers, self._affiliated(section))

@@ -93,6 +93,14 @@ class SpeakerFinder:
             return ""
         return name
 
+    def mononym(self, candidate: str) -> str:
+        """A one-word name where the cue leaves no doubt it is a person's (a speaker column):
+        capitalised, no title word, no company, no digit."""
+        word = candidate.strip(" .,;")
+        if " " in word or not _capitalised(word) or word in TITLE_WORDS or self.is_company(word):
+            return ""
+        return word if word.isalpha() and len(word) > 2 else ""
+
     def _name_words(self, candidate: str) -> list[str]:
         """The words a name can be: up to its first lower-case word ("… from Microsoft"), less the
         title words, companies and lower-case words at its end."""

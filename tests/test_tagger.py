@@ -145,6 +145,19 @@ def test_one_passing_word_is_not_a_topic(tagger):
     assert "culture" in e.topics and "observability" not in e.topics
 
 
+@pytest.mark.parametrize("summary, topic", [
+    ("<p>At SREcon22 EMEA a lead from a bank told how her org grew its first reliability group from two people "
+     "to forty: when to split a team, when to disband one, and how to keep talent once team growth slows.</p>",
+     "culture"),
+    ("<p>My SREcon19 Asia talk walked through a small distributed file system written for teaching: how "
+     "chunks are placed on servers, what the metadata node keeps, and what happens when a node dies.</p>",
+     "distributed-systems"),
+])
+def test_the_vocabulary_of_a_topic_reaches_past_its_headline_words(tagger, summary, topic):
+    (e,) = entries(tagger, summary)
+    assert topic in e.topics
+
+
 def test_off_topic_pages_are_not_indexed(tagger):
     result = tagger.analyze(page("<p>My sourdough starter finally doubled overnight. Here is the recipe with "
                                  "flour, water, salt and patience, plus the timings that worked.</p>",

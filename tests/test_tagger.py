@@ -152,10 +152,19 @@ def test_one_passing_word_is_not_a_topic(tagger):
     ("<p>My SREcon19 Asia talk walked through a small distributed file system written for teaching: how "
      "chunks are placed on servers, what the metadata node keeps, and what happens when a node dies.</p>",
      "distributed-systems"),
+    ("<p>At SREcon18 Americas the access team showed how engineers log in to hosts with short-lived SSH "
+     "certificates instead of SSH keys kept forever: users authenticate against the company directory first.</p>",
+     "security"),
 ])
 def test_the_vocabulary_of_a_topic_reaches_past_its_headline_words(tagger, summary, topic):
     (e,) = entries(tagger, summary)
     assert topic in e.topics
+
+
+def test_accented_spellings_match_the_plain_terms(tagger):
+    (e,) = entries(tagger, "<p>At SREcon18 Americas the capacity team explained their na\u00efve Bayes model for "
+                           "sorting postmortem data, and a co\u00f6rdination-free design for the log store.</p>")
+    assert {"ml", "distributed-systems"} <= set(e.topics)
 
 
 def test_off_topic_pages_are_not_indexed(tagger):

@@ -7,6 +7,7 @@ regular-expression word pattern. Nothing here touches the network.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
@@ -66,5 +67,14 @@ def fold(word: str) -> str:
     return w
 
 
+def plain_letters(text: str) -> str:
+    """Latin letters without their accents ("naïve" -> "naive", "Coördination" -> "Coordination"),
+    so a term matches however a writer spells it; other scripts are left as they are."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def folded(text: str) -> list[str]:
-    return [fold(w) for w in words(text)]
+    return [fold(w) for w in words(plain_letters(text))]

@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# setuptools warns at length about the data folders inside the package; the log keeps it all.
+# pip's output goes to a log, shown only when the install fails.
 PIPLOG := $(VENV)/pip-install.log
 
 install: $(BIN)/python

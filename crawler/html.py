@@ -41,6 +41,10 @@ BLOCK_TAGS = {
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 DATE_RANGE_RE = re.compile(r"(?:[A-Za-z]+,\s*)?([A-Za-z]+)\s+(\d{1,2})\s*[–-]\s*(?:[A-Za-z]+\s+)?\d{1,2},\s*(\d{4})$")
 WS_RE = re.compile(r"[ \t\r\f\v\u00a0]+")
+# The space the join put between an inline element and the punctuation after it ("<a>Ireland</a>,"):
+# before , . ; ! ? or a closing bracket that ends a clause. Not before ":", which a bold lead
+# ("<b>Title</b>: notes") is read by, nor inside a word ("3 .5", ". NET" stay as written).
+SPACE_BEFORE_PUNCT = re.compile(r"(?<=[\w)\]'\"”]) (?=[,.;!?)\]](?:\s|$))")
 
 # How an element's text is read (bs4's rules, see the module docstring).
 ASCII_SPACES = " \n\t\f\r"
@@ -59,7 +63,7 @@ _FIRST_WITH_ID = etree.XPath("(.//*[@id = $id])[1]")
 def clean(text: str) -> str:
     """Runs of spaces, tabs and no-break spaces as one space, trimmed (newlines kept): the one
     normal form of every string read off a page."""
-    return WS_RE.sub(" ", text).strip()
+    return SPACE_BEFORE_PUNCT.sub("", WS_RE.sub(" ", text)).strip()
 
 
 # -- the tree ----------------------------------------------------------------------------------

@@ -214,3 +214,11 @@ def test_a_short_line_ended_by_a_break_is_a_block_of_its_own_but_wrapped_prose_i
     assert texts[:2] == ["Queues That Never Drain", "Maria Lindqvist, Spotify"]
     assert "Speakers: Tom Baker, Sarah Okoro" in texts
     assert any(t.startswith("This paragraph was wrapped") and t.endswith("one paragraph of prose.") for t in texts)
+
+
+def test_no_space_is_left_between_an_inline_element_and_the_punctuation_after_it():
+    p = page("<article><h1>Notes</h1><p>We flew to <a href='/dub'>Dublin, Ireland</a>, about an hour from "
+             "<em>London</em>. The <b>slides</b>; the <code>demo</code>! (see <a href='/v'>video</a>) "
+             "and <i>more</i>.</p></article>")
+    (para,) = [b.text for b in p.blocks if b.text.startswith("We flew")]
+    assert para == "We flew to Dublin, Ireland, about an hour from London. The slides; the demo! (see video) and more."

@@ -42,9 +42,9 @@ HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 DATE_RANGE_RE = re.compile(r"(?:[A-Za-z]+,\s*)?([A-Za-z]+)\s+(\d{1,2})\s*[–-]\s*(?:[A-Za-z]+\s+)?\d{1,2},\s*(\d{4})$")
 WS_RE = re.compile(r"[ \t\r\f\v\u00a0]+")
 # The space the join put between an inline element and the punctuation after it ("<a>Ireland</a>,"):
-# before , . ; ! ? or a closing bracket that ends a clause. Not before ":", which a bold lead
-# ("<b>Title</b>: notes") is read by, nor inside a word ("3 .5", ". NET" stay as written).
-SPACE_BEFORE_PUNCT = re.compile(r"(?<=[\w)\]'\"”]) (?=[,.;!?)\]](?:\s|$))")
+# before , . ; : ! ? or a closing bracket that ends a clause, not inside a word ("3 .5" stays as written).
+SPACE_BEFORE_PUNCT = re.compile(r"(?<=[\w)\]'\"”]) (?=[,.;:!?)\]](?:\s|$))")
+LEAD_TAGS = ("b", "strong", "a", "em", "i")
 
 # How an element's text is read (bs4's rules, see the module docstring).
 ASCII_SPACES = " \n\t\f\r"
@@ -255,11 +255,13 @@ def blocks_of(container: Element) -> list[Block]:
     buf: list[str] = []
     pending_anchor = ""
     current_tag = ""
+    lead = ""  # the bold words the block being read opens with
 
     def flush(kind: str = "text", level: int = 0, anchor: str = "", tag: str = "") -> None:
-        nonlocal pending_anchor
+        nonlocal pending_anchor, lead
         text = clean(" ".join(buf).replace("\n", " "))
         buf.clear()
+        opening, lead = lead, ""
         if not text:
             return
         para = kind == "text" and (tag or current_tag) in ("p", "")
@@ -273,11 +275,11 @@ def blocks_of(container: Element) -> list[Block]:
             out.extend(Block(kind="text", text=i, tag="li") for i in rest if i)
         else:
             out.append(Block(kind=kind, text=text, level=level, anchor=anchor or pending_anchor,
-                             tag=tag or current_tag))
+                             tag=tag or current_tag, lead=opening if text.startswith(opening) else ""))
         pending_anchor = ""
 
     def walk(el: Element) -> None:
-        nonlocal pending_anchor, current_tag
+        nonlocal pending_anchor, current_tag, lead
         if el.text:
             buf.append(el.text)
         for child in el:
@@ -317,6 +319,8 @@ def blocks_of(container: Element) -> list[Block]:
             else:
                 if child.get("id") and not buf:
                     pending_anchor = child.get("id")
+                if name in LEAD_TAGS and not lead and not clean(" ".join(buf)):
+                    lead = clean(text_of(child))  # "<b>Title</b>: notes": the title is what is bold
                 walk(child)
             if child.tail:
                 buf.append(child.tail)

@@ -23,6 +23,7 @@ class Block:
     level: int = 0
     anchor: str = ""
     tag: str = ""  # the element it came from ("p", "li", "h2", ...): lists of talks look different
+    lead: str = ""  # the bold words it opens with ("<b>Title</b>: notes"), where it opens with some
 
 
 @dataclass

@@ -78,15 +78,19 @@ def _talk_list(items: list[str]) -> str:
 
 def test_list_items_that_open_with_a_title_are_the_talks(tagger):
     body = ("<p>I went to SREcon24 EMEA this year; these are the talks I keep thinking about.</p>" + _talk_list([
-        "Budgets Nobody Reads : This talk by Ellen Fischer from Spotify was about error budgets nobody looks at.",
+        "<strong>Budgets Nobody Reads</strong>: This talk by Ellen Fischer from Spotify was about error budgets nobody "
+        "looks at.",
         "Counting Bytes in Flight - a careful look at queueing in load balancers and what it costs in latency.",
-        "Why the Retry Storm Happened : a post-incident review of retries amplifying a small database blip.",
-        "When retries help and when they hurt : this talk was by Tom Baker, on backoff and jitter in clients.",
+        "<a href='/v/retry'>Why the Retry Storm Happened</a>: a post-incident review of retries amplifying a small "
+        "database blip.",
+        "<b>When retries help and when they hurt</b>: this talk was by Tom Baker, on backoff and jitter in clients.",
+        "<b>Lessons: What Paging Taught Us</b>: a look back at ten years of pages and the alerts worth keeping.",
     ]))
     got = analyze(tagger, body)
     assert got.split == "list"
     assert [e.title for e in got.entries] == ["Budgets Nobody Reads", "Counting Bytes in Flight",
-                                             "Why the Retry Storm Happened", "When retries help and when they hurt"]
+                                             "Why the Retry Storm Happened", "When retries help and when they hurt",
+                                             "Lessons: What Paging Taught Us"]
     assert got.entries[0].speakers == ["Ellen Fischer"]
 
 

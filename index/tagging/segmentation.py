@@ -197,8 +197,18 @@ def _title_like(text: str) -> bool:
     return bool(long_words) and sum(w[:1].isupper() for w in long_words) / len(long_words) >= 0.5
 
 
-def parse_lead_item(text: str) -> str | None:
-    """The title a list item opens with ("Title - notes", "Title : This talk by …"); None otherwise."""
+# What follows a bold lead that is the item's title: ": notes", " - notes", ". This talk …"
+AFTER_LEAD = re.compile(r"^(?:\s*[:–—-]\s|\.\s(?=(?:This|The)\s+(?:talk|session|presentation|keynote)\b))\s*\S.{15,}$",
+                        re.S)
+
+
+def parse_lead_item(text: str, lead: str = "") -> str | None:
+    """The title a list item opens with ("Title - notes", "<b>Title</b>: This talk by …"); None otherwise.
+
+    A bold lead is the title wherever its item goes on after it; a title with a colon of its own
+    ("OK Log: Coordination-Free Logging: notes") is whole only that way."""
+    if lead and text.startswith(lead) and AFTER_LEAD.match(text[len(lead):]):
+        text = lead.rstrip(" :") + " : " + text[len(lead):].lstrip(" :–—-")
     m = LEAD_ITEM.match(_normalise(text))
     if not m:
         return None
@@ -219,7 +229,7 @@ def _list_talk(b: Block, nxt: Block | None, under_context: bool) -> tuple[Sectio
         if people and parse_affiliation_line(b.text) is None:
             title = b.text.strip(" \"“”")
             return Section(heading=title, anchor=b.anchor, title=title, people=people, blocks=[b.text, nxt.text]), True
-    lead = parse_lead_item(b.text)
+    lead = parse_lead_item(b.text, b.lead)
     if lead:
         return Section(heading=lead, anchor=b.anchor, title=lead, blocks=[b.text], lead=True), False
     if under_context and len(b.text.split()) >= 6:

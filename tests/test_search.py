@@ -294,3 +294,18 @@ def test_a_reader_in_another_process_keeps_answering_during_a_commit(tmp_path):
     counts = [int(x) for x in reader.communicate(timeout=60)[0].split()]
     assert set(counts) <= {len(ENTRIES), len(ENTRIES) + 1500}  # never a half-written state
     assert counts[-1] == len(ENTRIES) + 1500  # and the new generation once committed
+
+
+def test_a_phrase_is_highlighted_where_it_occurs_not_its_words_wherever_they_are(tmp_path):
+    text = ("Each service got a service level objective; the owners of the checkout service argued about "
+            "the level of the objective.")
+    e = TalkEntry(id="p1", url="http://s.test/p/#1", page_url="http://s.test/p/", title="Targets for a payments API",
+                  topics=["slo"], conference="SREcon19 EMEA", year=2019, summary=text, site="s.test")
+    apply_changes(tmp_path / "index", [(e.page_url, [e])])
+    engine = SearchEngine(tmp_path / "index")
+    for query in ("slo", '"service level objective"'):  # a synonym's phrase, or one typed
+        (hit,) = engine.search(query).results
+        assert hit.snippet.count("<mark>") == 3, hit.snippet
+        assert "<mark>service</mark> <mark>level</mark> <mark>objective</mark>" in hit.snippet
+    (hit,) = engine.search("checkout").results  # single words are marked wherever they occur
+    assert "<mark>checkout</mark>" in hit.snippet

@@ -350,7 +350,8 @@ class SearchEngine:
                 else _make_hit(_stored_entry(reader.stored_fields(d)), "", 0.0) for d in picked]
 
     def _hit(self, r, scored: bool = True) -> Hit:
-        snippet = r.highlights("summary", top=2) or r.highlights("writeups", top=2) or r.highlights("title")
+        snippet = (r.highlights("summary", top=2, strict_phrase=True) or r.highlights("writeups", top=2, strict_phrase=True)
+                   or r.highlights("title", strict_phrase=True))
         return _make_hit(_stored_entry(r.fields()), snippet, round(float(r.score or 0.0), 4) if scored else 0.0)
 
     # -- typos ----------------------------------------------------------------------

@@ -26,6 +26,11 @@ class Block:
     lead: str = ""  # the bold words it opens with ("<b>Title</b>: notes"), where it opens with some
 
 
+# The kinds a talk's media and a talk itself can be: the values `Media.kind` and `TalkEntry.talk_type` take.
+MEDIA_KINDS = ("video", "slides", "audio")
+TALK_TYPES = ("keynote", "talk", "lightning", "workshop", "panel")
+
+
 @dataclass
 class Person:
     """A speaker as a page names them, with the affiliation when the page gives one."""
@@ -38,7 +43,7 @@ class Person:
 class Media:
     """A talk's recording or slides, as its event's page links them."""
 
-    kind: str  # "video", "slides" or "audio"
+    kind: str  # one of MEDIA_KINDS
     url: str
 
 

@@ -303,7 +303,7 @@ def _add(names: list[str], more: list[str]) -> None:
 TITLE_ONLY = "SREcon named in URL or title"
 
 
-TALK_TYPES = (  # what an event's page calls a session, first match wins
+TALK_TYPE_PATTERNS = (  # what an event's page calls a session, first match wins
     ("keynote", re.compile(r"\b(?:keynote|plenary)\b", re.I)),
     ("lightning", re.compile(r"\blightning\b", re.I)),
     ("panel", re.compile(r"\bpanel(?:\s+discussion)?\s*:|\bpanel\s+discussion\b|^panel\b", re.I)),
@@ -314,7 +314,7 @@ TALK_TYPES = (  # what an event's page calls a session, first match wins
 def talk_type(*names: str) -> str:
     """A talk page's kind of session from its title ("Keynote Address: …", "Panel: …", "… Workshop"),
     else "talk"."""
-    for kind, pattern in TALK_TYPES:
+    for kind, pattern in TALK_TYPE_PATTERNS:
         if any(pattern.search(n) for n in names if n):
             return kind
     return "talk"

@@ -205,7 +205,8 @@ class SearchResponse:
             "corrected": self.corrected or None,
             "did_you_mean": self.did_you_mean or None,
             "notices": self.notices,
-            "filters": self.filters,
+            "filters": {f: [int(v) if f == "year" and v.isdigit() else v for v in values]
+                        for f, values in self.filters.items()},
             "results": [h.to_json() for h in self.results],
             "facets": self.facets_json(),
         }

@@ -239,6 +239,12 @@ def test_json_types_are_consistent_a_year_is_a_number_and_a_missing_value_is_nul
     assert any(h["talk_url"] is None for h in out["results"])
     talk = client.get(f"/api/talks/{out['results'][0]['id']}").get_json()
     assert talk["date"] is None or talk["date"]
+    # a year filter comes back as the number it is, however it was written
+    year = out["facets"]["year"][0]["value"]
+    filtered = client.get(f"/api/search?year={year}&year=0{year}").get_json()
+    assert filtered["filters"]["year"] == [year]
+    assert filtered["total"] == out["facets"]["year"][0]["count"]
+    assert [r["value"] for r in filtered["facets"]["year"]].count(year) == 1
 
 
 def test_a_talk_lists_other_talks_from_its_company(client):

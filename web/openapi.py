@@ -105,9 +105,11 @@ def _facet_counts() -> Schema:
 
 
 def _filters() -> Schema:
-    vals = {f.name: _array(TEXT, minItems=1, maxItems=MAX_FILTER_VALUES) for f in FACET_TABLE}
+    year = {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1]}
+    vals = {f.name: _array(year if f.storage == "year" else TEXT, minItems=1, maxItems=MAX_FILTER_VALUES)
+            for f in FACET_TABLE}
     return {"type": "object", "properties": vals, "additionalProperties": False,
-            "description": "the filters applied, each value as the index spells it (fb: Meta); a year as a string"}
+            "description": "the filters applied, each value as the index spells it (fb: Meta); a year as a number"}
 
 
 def schemas() -> dict[str, Schema]:

@@ -99,7 +99,8 @@ class QueryBuilder:
     def filter_value(self, facet: Facet, value: str) -> str:
         """A `?name=value` filter's value, read as the facet reads it; QueryError for a year that is no year."""
         if facet.reading == "year" and value:
-            whole_number(facet.name, value, 1, 9999)  # "²" or 4,300 digits: QueryError, never a crash
+            # "²" or 4,300 digits: QueryError, never a crash; "02019" is the year 2019
+            return str(whole_number(facet.name, value, 1, 9999))
         return self.read_value(facet, value) if value else value
 
     def _field(self, m: re.Match, notes: list[str]) -> str:

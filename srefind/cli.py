@@ -422,12 +422,11 @@ def talk(talk_id, as_json, data_dir, config) -> None:
         for w in view.writeups:
             out.print(f"  {w.own_title or w.title} · {w.site}"
                       f"{' · ' + w.date if w.date else ''}\n    {w.url}")
-    if view.by_speakers:
-        out.print("\nother talks by the same speakers: " + " · ".join(f"{h.title} ({h.id})" for h in view.by_speakers))
-    if view.by_company:
-        out.print(f"\nother talks from {e.companies[0]}: " + " · ".join(f"{h.title} ({h.id})" for h in view.by_company))
-    if view.related:
-        out.print("\nrelated: " + " · ".join(f"{h.title} ({h.id})" for h in view.related))
+    for label, hits in (("other talks by the same speakers", view.by_speakers),
+                        (f"other talks from {e.companies[0] if e.companies else ''}", view.by_company),
+                        ("related", view.related)):
+        if hits:
+            out.print(f"\n{label}: " + " · ".join(f"{h.title} ({h.id})" for h in hits))
 
 
 @main.command()
@@ -672,13 +671,12 @@ def demo(host, port, sites_port, data_dir, no_serve) -> None:
         _fresh_demo_dir(path)
         cfg = load_config(None)
         cfg.delay = 0.0
-        try:
-            sites = serve_sites(demo_root(), first_port=sites_port)
-            bases = sites.__enter__()
-        except OSError as exc:
-            raise SrefindError(f"cannot serve the demo web on ports {sites_port}-{sites_port + 1}: "
-                               f"{exc.strerror or exc} (pass --sites-port)") from None
-        try:
+        with contextlib.ExitStack() as stack:
+            try:
+                bases = stack.enter_context(serve_sites(demo_root(), first_port=sites_port))
+            except OSError as exc:
+                raise SrefindError(f"cannot serve the demo web on ports {sites_port}-{sites_port + 1}: "
+                                   f"{exc.strerror or exc} (pass --sites-port)") from None
             click.echo("srefind: demo sites on " + ", ".join(bases.values()))
             cfg.seeds = list(bases.values())
             live, update = _progress_printer(True)
@@ -693,8 +691,6 @@ def demo(host, port, sites_port, data_dir, no_serve) -> None:
             click.echo(_demo_next_steps(path))
             if sock is not None:
                 _serve(path, host, port, sock=sock)
-        finally:
-            sites.__exit__(None, None, None)
 
 
 def _demo_next_steps(path: Path) -> str:

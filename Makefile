@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8080
 
-.PHONY: demo test install install-test browsers eval bench clean lint install-lint check-whoosh-latest
+.PHONY: promtool demo test install install-test browsers eval bench clean lint install-lint check-whoosh-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,23 @@ browsers: $(BIN)/python
 	    || { cat $(APTLOG); exit 1; }; \
 	else echo "$(CHROMIUM) is missing and we are not root: the browser tests will be skipped" >&2; fi
 
-test: install-test browsers
-	SREFIND_REQUIRE_BROWSER=$$([ -x "$(CHROMIUM)" ] && echo 1 || echo 0) $(BIN)/python -m pytest -q
+# tests/test_prometheus_tools.py runs Prometheus's promtool on /metrics and the example alert rules.
+# It comes from Debian's prometheus package, unpacked into the virtual environment (nothing installed
+# system-wide, no service started); without apt the tests skip and say why.
+PROMTOOL := $(VENV)/prometheus/usr/bin/promtool
+
+promtool: $(BIN)/python
+	@if [ -x "$(PROMTOOL)" ] || ! command -v apt-get >/dev/null; then :; else \
+	  echo "unpacking promtool from Debian's prometheus package (log: $(VENV)/apt-prometheus.log)"; \
+	  rm -rf $(VENV)/prometheus && mkdir -p $(VENV)/prometheus && cd $(VENV)/prometheus && \
+	  { apt-get download prometheus || { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get download prometheus; }; \
+	    } >../apt-prometheus.log 2>&1 && dpkg-deb -x prometheus_*.deb . && rm -f prometheus_*.deb \
+	    || { cat ../apt-prometheus.log; exit 1; }; fi
+	@if [ -x "$(PROMTOOL)" ]; then ln -sf ../prometheus/usr/bin/promtool $(BIN)/promtool; fi
+
+test: install-test browsers promtool
+	SREFIND_REQUIRE_BROWSER=$$([ -x "$(CHROMIUM)" ] && echo 1 || echo 0) \
+	SREFIND_REQUIRE_PROMTOOL=$$([ -x "$(PROMTOOL)" ] && echo 1 || echo 0) $(BIN)/python -m pytest -q
 
 # Static checks: ruff (style, imports, likely bugs) and mypy (types), both configured in pyproject.toml.
 install-lint: $(BIN)/python

@@ -161,6 +161,19 @@ def test_the_vocabulary_of_a_topic_reaches_past_its_headline_words(tagger, summa
     assert topic in e.topics
 
 
+def test_the_conferences_own_events_are_not_event_driven_systems(tagger):
+    """'Event' in a write-up is mostly the conference's (a meetup, an evening event): only the
+    architecture's phrases (event sourcing, event-driven) say distributed systems."""
+    (e,) = entries(tagger, "<p>SREcon23 EMEA was my first conference as a speaker, and I went to every event the "
+                           "organisers ran: the newcomers' event on Monday, the lightning-talk event and the evening "
+                           "events. My own talk was about scaling our on-call rota across three timezones without "
+                           "burning people out, and what we learned when the rota grew faster than the team.</p>")
+    assert "distributed-systems" not in e.topics
+    (e,) = entries(tagger, "<p>At SREcon18 Americas the payments team showed their event sourcing design: every "
+                           "change is an event appended to a log, and the read side is rebuilt from it.</p>")
+    assert "distributed-systems" in e.topics
+
+
 def test_accented_spellings_match_the_plain_terms(tagger):
     (e,) = entries(tagger, "<p>At SREcon18 Americas the capacity team explained their na\u00efve Bayes model for "
                            "sorting postmortem data, and a co\u00f6rdination-free design for the log store.</p>")

@@ -81,6 +81,14 @@ class TopicHit:
     evidence: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Scored:
+    """A text's topic evidence before selection, and the length of its body in words."""
+
+    hits: dict[str, TopicHit]
+    words: int
+
+
 class TopicTagger:
     """Matches folded tokens and multi-word expressions (NLTK's MWETokenizer) against the taxonomy."""
 
@@ -139,6 +147,10 @@ class TopicTagger:
 
     def tag(self, title: str, blocks: list[str]) -> dict[str, TopicHit]:
         """Score every topic over a title and body blocks; return those over the threshold."""
+        return self.select(self.score(title, blocks), title)
+
+    def score(self, title: str, blocks: list[str]) -> Scored:
+        """Every topic any term of the title and blocks points at, with its evidence (none dropped)."""
         hits: dict[str, TopicHit] = {}
 
         def add(text: str, place_weight: float, place: str) -> None:
@@ -171,10 +183,15 @@ class TopicTagger:
         for i, block in enumerate(blocks):
             n_words += len(block.split())
             add(block, LEAD_WEIGHT if i == 0 else BODY_WEIGHT, "first paragraph" if i == 0 else "body")
+        return Scored(hits, n_words)
+
+    def select(self, scored: Scored, title: str) -> dict[str, TopicHit]:
+        """The topics a text is about: over the threshold for its length, near its main subject."""
+        n_words = scored.words
         scale = min(1.0, max(MIN_SCALE, n_words / LONG_TEXT_WORDS))
         min_weak = MIN_WEAK_TERMS - (1 if n_words < SHORT_TEXT_WORDS else 0)
         found = {
-            t: h for t, h in hits.items()
+            t: h for t, h in scored.hits.items()
             if h.score >= self.threshold * scale and (h.strong or len(h.weak_terms) >= min_weak)
         }
         if found:

@@ -8,6 +8,7 @@ import pytest
 
 from srefind.crawler.extract import extract
 from srefind.index.tagging import Tagger, guess_conference
+from srefind.index.tagging.text import length_in_words
 
 from conftest import run_cli
 
@@ -172,6 +173,29 @@ def test_the_conferences_own_events_are_not_event_driven_systems(tagger):
     (e,) = entries(tagger, "<p>At SREcon18 Americas the payments team showed their event sourcing design: every "
                            "change is an event appended to a log, and the read side is rebuilt from it.</p>")
     assert "distributed-systems" in e.topics
+
+
+def test_a_short_japanese_write_up_is_read_by_its_length_and_its_latin_terms(tagger):
+    """Japanese has no spaces between words: the page is as long as its characters say (not too
+    short to be a write-up), its talk words count ('登壇' is giving a talk), and its topics come from
+    the Latin-script terms in it, weighed against what can be read of it."""
+    body = ("<p>SREcon19 Asia で、サーバーの memory が足りなくなったときに何が起きるかについて話しました。</p>"
+            "<p>本番環境では OOM が起きる前に兆候をつかむことが大切です。 スワップを無効にしたマシンでは、"
+            "キャッシュが追い出されて応答が遅くなり、 最後にはプロセスが強制終了されます。</p>"
+            "<p>講演では、 私たちのチームがこの問題をどう見つけ、 どう直したかを順を追って説明しました。"
+            " 質問をくださった皆さん、 ありがとうございました。</p>")
+    result = tagger.analyze(page(body, url="http://blog.test/ja/2019/06/20/srecon19-asia/",
+                                 title="SREcon19 Asia 登壇レポート"))
+    assert result.relevant, result.reason
+    (e,) = result.entries
+    assert e.topics == ["performance"] and e.conference == "SREcon19 APAC"
+
+
+def test_length_in_words_counts_every_script():
+    assert length_in_words("plain English words, four more") == 5
+    assert length_in_words("Ein schöner Vortrag über Österreich") == 5  # accents split no words
+    assert length_in_words("Доклад о надёжности") == 3
+    assert length_in_words("講演を聞きました") == 4  # eight characters: about four words
 
 
 def test_accented_spellings_match_the_plain_terms(tagger):

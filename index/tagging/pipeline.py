@@ -20,7 +20,7 @@ from .known_talks import KnownTalks
 from .lexicon import load_companies, load_first_names, load_topics
 from .segmentation import Section, segment
 from .speakers import SpeakerFinder
-from .text import sentences, words
+from .text import length_in_words, sentences, words
 
 MIN_WORDS = 12
 SUMMARY_CHARS = 6000
@@ -45,7 +45,9 @@ TITLE_SUFFIX = re.compile(r"\s+[|·•–—-]\s+[^|·•–—-]{2,60}$")
 # its title and none of these, nor any company or speaker, is about something else: photos, a joke)
 TALK_WORDS = re.compile(
     r"\b(?:talks?|keynotes?|presentations?|present(?:ed|ers?|ing)|speakers?|spoke|sessions?|slides?"
-    r"|panel(?:ists?)?|lightning|workshops?|tutorials?|abstract)\b", re.I)
+    r"|panel(?:ists?)?|lightning|workshops?|tutorials?|abstract)\b"
+    # the same words in Japanese and Chinese, which have no word boundaries to match at
+    r"|講演|登壇|発表|セッション|スライド|ワークショップ|演讲|演講|幻灯片", re.I)
 # A sponsor's own post about its stand: the site's name in the title and its booth in the text
 STAND_WORDS = re.compile(r"\b(?:booths?|swag|exhibit(?:ors?|ion|ing)?|expo\s+hall|sponsor(?:ed|ing|ship)?)\b", re.I)
 SPONSOR_STAND_WORDS = 2
@@ -81,7 +83,7 @@ class Tagger:
     def _relevance(self, page: Page, conf: ConferenceGuess) -> tuple[bool, str]:
         if page.page_type in ("listing", "program", "page"):
             return False, f"{page.page_type} page"
-        if len(words(page.text)) < MIN_WORDS and page.page_type != "talk":
+        if length_in_words(page.text) < MIN_WORDS and page.page_type != "talk":
             return False, "too little text"
         if _names_srecon(page.talk_title + " " + page.conference_hint):
             return True, "SREcon named in the conference field"

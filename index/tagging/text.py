@@ -55,6 +55,21 @@ def words(text: str) -> list[str]:
     return WORD_PATTERN.findall(text)
 
 
+# Scripts written without spaces between words: Han ideographs, kana.
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LETTER_RUN = re.compile(r"[^\W_]+")
+
+
+def length_in_words(text: str) -> int:
+    """How long a text is, in words, whatever its script: a run of letters or digits is a word, and
+    in Japanese or Chinese (no spaces between words) two characters are (a usual average)."""
+    n = 0
+    for run in LETTER_RUN.findall(text):
+        unspaced = len(UNSPACED.findall(run))
+        n += (unspaced + 1) // 2 + (1 if len(run) > unspaced else 0) if unspaced else 1
+    return n
+
+
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case and fold a plain English plural ("incidents" -> "incident", not "status").

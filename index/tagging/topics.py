@@ -70,6 +70,7 @@ BIO_ANYWHERE = re.compile(
 )
 # List items run together in one block ("- Intro: ... - Problem: ...") are separate statements.
 BULLET = re.compile(r"(?:^|\s)[-*•]\s+")
+READABLE = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
 
 
 @dataclass
@@ -181,7 +182,7 @@ class TopicTagger:
             add(title, TITLE_WEIGHT, "title")
         n_words = 0
         for i, block in enumerate(blocks):
-            n_words += len(block.split())
+            n_words += _readable_words(block)
             add(block, LEAD_WEIGHT if i == 0 else BODY_WEIGHT, "first paragraph" if i == 0 else "body")
         return Scored(hits, n_words)
 
@@ -204,6 +205,13 @@ class TopicTagger:
             evidence = [f"SRE practice in the title: {title[:160]}"]
             found[CULTURE] = TopicHit(CULTURE, self.threshold, 0, set(), evidence)
         return found
+
+
+def _readable_words(text: str) -> int:
+    """Words of a block the vocabulary can match: those with a Latin letter or a digit. Japanese or
+    Chinese prose is not split into words here, so a page in it is as long as what can be read of it
+    (its Latin-script names and terms), not as long as its phrases."""
+    return sum(1 for word in text.split() if READABLE.search(word))
 
 
 def _statements(text: str) -> list[str]:

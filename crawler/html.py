@@ -256,12 +256,15 @@ def blocks_of(container: Element) -> list[Block]:
     pending_anchor = ""
     current_tag = ""
     lead = ""  # the bold words the block being read opens with
+    link_texts: list[str] = []  # the texts of the links in the block being read
 
     def flush(kind: str = "text", level: int = 0, anchor: str = "", tag: str = "") -> None:
         nonlocal pending_anchor, lead
         text = clean(" ".join(buf).replace("\n", " "))
         buf.clear()
         opening, lead = lead, ""
+        cited = tuple(link_texts)
+        link_texts.clear()
         if not text:
             return
         para = kind == "text" and (tag or current_tag) in ("p", "")
@@ -275,7 +278,8 @@ def blocks_of(container: Element) -> list[Block]:
             out.extend(Block(kind="text", text=i, tag="li") for i in rest if i)
         else:
             out.append(Block(kind=kind, text=text, level=level, anchor=anchor or pending_anchor,
-                             tag=tag or current_tag, lead=opening if text.startswith(opening) else ""))
+                             tag=tag or current_tag, lead=opening if text.startswith(opening) else "",
+                             links=cited))
         pending_anchor = ""
 
     def walk(el: Element) -> None:
@@ -321,6 +325,8 @@ def blocks_of(container: Element) -> list[Block]:
                     pending_anchor = child.get("id")
                 if name in LEAD_TAGS and not lead and not clean(" ".join(buf)):
                     lead = clean(text_of(child))  # "<b>Title</b>: notes": the title is what is bold
+                if name == "a" and child.get("href"):
+                    link_texts.append(clean(text_of(child)))
                 walk(child)
             if child.tail:
                 buf.append(child.tail)

@@ -24,6 +24,7 @@ class Block:
     anchor: str = ""
     tag: str = ""  # the element it came from ("p", "li", "h2", ...): lists of talks look different
     lead: str = ""  # the bold words it opens with ("<b>Title</b>: notes"), where it opens with some
+    links: tuple[str, ...] = ()  # the texts of the links in it ("<a href=…>Full Talk Title</a>")
 
 
 # The kinds a talk's media and a talk itself can be: the values `Media.kind` and `TalkEntry.talk_type` take.

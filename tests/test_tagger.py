@@ -198,6 +198,19 @@ def test_length_in_words_counts_every_script():
     assert length_in_words("講演を聞きました") == 4  # eight characters: about four words
 
 
+def test_a_heading_that_starts_a_talks_title_takes_the_full_title_its_link_gives(tagger):
+    """Writers head a section with the short form of a talk's title and link the full one in the
+    text under it: the entry carries the full title. A link that merely begins with the heading's
+    words, with no subtitle after them, leaves the heading alone."""
+    body = ("<h2>Queues Everywhere</h2><p>Priya walked through <a href='https://conf.test/talks/priya'>Queues "
+            "Everywhere: What a Year of Backpressure Taught Our Payments Team</a>, with graphs of their retry "
+            "storms.</p>"
+            "<h2>Cheap Canaries</h2><p>Then a short one: <a href='https://conf.test/talks/tom'>Cheap canaries "
+            "are still canaries</a>, about rolling out config changes to one host first.</p>")
+    titles = [e.title for e in entries(tagger, body)]
+    assert titles == ["Queues Everywhere: What a Year of Backpressure Taught Our Payments Team", "Cheap Canaries"]
+
+
 def test_accented_spellings_match_the_plain_terms(tagger):
     (e,) = entries(tagger, "<p>At SREcon18 Americas the capacity team explained their na\u00efve Bayes model for "
                            "sorting postmortem data, and a co\u00f6rdination-free design for the log store.</p>")

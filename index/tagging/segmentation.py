@@ -175,7 +175,23 @@ def split_by_headings(blocks: list[Block], person: Callable[[str], bool] = lambd
 
 def _filled(section: Section, blocks: list[Block]) -> Section:
     section.blocks = [b.text for b in blocks]
+    if section.title:
+        section.title = next((full for b in blocks[:2] for full in b.links if _extends(section.title, full)),
+                             section.title)
     return section
+
+
+SUBTITLE = re.compile(r"^\s*(?::|\s[-–—])\s*\S+\s+\S+")
+FULL_TITLE_CHARS = 200
+
+
+def _extends(short: str, full: str) -> bool:
+    """Whether a link's text is the talk's full title of which a heading gives the start: the heading
+    "The Production Engineering Lifecycle" and, in the text under it, a link to the talk reading
+    "The Production Engineering Lifecycle: How We Build, Run, and Disband …"."""
+    head = short.strip().rstrip(".:").casefold()
+    return (len(full) <= FULL_TITLE_CHARS and len(head) >= 8 and full.casefold().startswith(head)
+            and bool(SUBTITLE.match(full[len(head):])))
 
 
 # "Title - what the writer made of it", "Title : This talk by …", "Title. This talk was presented by …"

@@ -97,6 +97,15 @@ def test_companies_a_talk_cites_as_examples_are_not_its_companies(tagger):
     assert e.companies == ["Netflix"]
 
 
+def test_where_a_talk_was_written_up_is_not_who_gave_it(tagger):
+    """A publisher named as the place a talk's material was printed ('the ACM Queue magazine') is a
+    passing mention, not the talk's company."""
+    (e,) = entries(tagger, "<p>At SREcon19 EMEA, Priya Raman presented how her team sizes its caches from "
+                           "queueing models.</p><p>The material was later written up in the ACM Queue magazine.</p>"
+                           "<p>ACM Queue 17/2: https://queue.acm.org/detail.cfm?id=1</p>")
+    assert e.companies == []
+
+
 def test_three_companies_in_a_row_are_a_list_of_examples(tagger):
     (e,) = entries(tagger, "<p>Notes from SREcon24 EMEA on alert fatigue.</p><p>Spotify, Shopify, and Zalando "
                            "all page on symptoms now, and the speaker thought every team should.</p>" * 2)

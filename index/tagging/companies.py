@@ -41,14 +41,15 @@ SOCIAL_BEFORE = re.compile(
     r"me|us|him|her|them)\s+(?:[\w@'’-]+\s+){0,3}on\s+$", re.I)
 # A weak alias that starts a longer proper name is that name ("King's Cross", "Square Enix")
 LONGER_NAME_AFTER = re.compile(r"^(?:'s|’s)?\s+[A-Z][a-z]")
-# "Google's SRE book", "like Google does", "a GitHub repo/resource/link": the company is not the talk's subject
+# "Google's SRE book", "like Google does", "a GitHub repo/resource/link", "the ACM Queue magazine": the
+# company is not the talk's subject (a publisher is where something was written up, not who spoke)
 # "like Facebook, Google, Uber are doing": every company of a list after a passing cue is passing too
 PASSING_LIST = re.compile(
     r"\b(?:like|such as|e\.g\.,?|including|similar to|unlike)\s+(?:the\s+)?"
     r"(?:[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,2}\s*(?:,|\band\b|\bor\b|&)\s*)+$")
 PASSING_AFTER = re.compile(
     r"^(?:'s|’s)?\s*(?:book|books|paper|papers|SRE book|does|did|repo|repos|repository|repositories|resource|"
-    r"resources|link|links|gist|gists)\b", re.I)
+    r"resources|link|links|gist|gists|magazine|magazines|journal|journals|Queue)\b", re.I)
 SPONSOR = re.compile(r"\bsponsor", re.I)
 NAME = r"[A-Z][a-z][a-zA-Z'’.-]*(?:\s+(?:van|de|von|der|da|del|la|le)?\s*[A-Z][a-z][a-zA-Z'’.-]*){1,2}"
 ORG = r"[A-Z0-9](?:[\w&'’-]|\.(?=\w))*(?:\s+(?:of|and|&)?\s*[A-Z0-9](?:[\w&'’-]|\.(?=\w))*){0,4}"

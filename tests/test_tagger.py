@@ -106,6 +106,20 @@ def test_where_a_talk_was_written_up_is_not_who_gave_it(tagger):
     assert e.companies == []
 
 
+def test_an_affiliation_without_punctuation_is_still_the_speakers_company(tagger):
+    """'by Jane Doe Uber' in a title line, and 'Omar is a Shopify production engineer' in a note:
+    a company right after the speaker's name, or naming their role, is where they work."""
+    body = ("<h3>1. Cache Warmups That Do Not Melt Databases by Priya Raman Netflix</h3>"
+            "<ul><li>Cold caches after a region failover doubled the database load.</li>"
+            "<li>They now warm caches from a replay of the previous hour.</li></ul>"
+            "<h3>2. Config Pushes Without Fear by Omar Haddad</h3>"
+            "<ul><li>Omar is a Shopify production engineer.</li>"
+            "<li>Every config change goes to one canary host first, then to one rack.</li></ul>")
+    got = {e.title: (e.companies, e.speakers) for e in entries(tagger, body)}
+    assert got == {"Cache Warmups That Do Not Melt Databases": (["Netflix"], ["Priya Raman"]),
+                   "Config Pushes Without Fear": (["Shopify"], ["Omar Haddad"])}
+
+
 def test_three_companies_in_a_row_are_a_list_of_examples(tagger):
     (e,) = entries(tagger, "<p>Notes from SREcon24 EMEA on alert fatigue.</p><p>Spotify, Shopify, and Zalando "
                            "all page on symptoms now, and the speaker thought every team should.</p>" * 2)

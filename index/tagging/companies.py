@@ -67,6 +67,12 @@ ROLE_BEFORE = re.compile(
     r"founder|CTO|CEO|VP|head|member|team|colleagues?)\b(?:\s+[\w-]+){0,4}\s+(?:at|for|with|from)\s+(?:the\s+)?$",
     re.I,
 )
+# "Jane is a Google SRE", "Yaniv is GCP quantitative reliability lead", "a talk by Netflix engineers":
+# the company names a role, so it is where the person works
+ROLE_AFTER_BEFORE = re.compile(r"\b(?:is|are|a|an|the|by)\s+$", re.I)
+ROLE_AFTER = re.compile(
+    r"^(?:\s+[\w-]+){0,3}?\s+(?:engineers?|SREs?|leads?|managers?|architects?|developers?|directors?|"
+    r"researchers?|scientists?|staff|employees?)\b(?!\s+(?:at|for|of|from|with)\b)", re.I)
 # Capitalised words that start title-case phrases, never a person's name.
 NOT_NAME_WORDS = {"The", "A", "An", "And", "Are", "Is", "Of", "For", "With", "How", "What", "Why", "When", "Our",
                   "Your", "We", "To", "In", "On", "At", "By", "From", "Into", "Not", "All", "Be", "Do", "It", "Its",
@@ -284,7 +290,7 @@ class CompanyTagger:
                         hit(name).add(0.0, f"passing mention {alias!r}: {sent[:160]}")
                         continue
                     opening = not before.strip(" \"'“(") or before.strip() in ("At", "The", "At the")
-                    if ROLE_BEFORE.search(before):
+                    if ROLE_BEFORE.search(before) or (ROLE_AFTER_BEFORE.search(before) and ROLE_AFTER.match(after)):
                         hit(name).add(4.0, f"affiliation {alias!r}: {sent[:160]}")
                         continue
                     cue = bool(SUBJECT_AFTER.search(after) or SUBJECT_BEFORE.search(before)) or (

@@ -134,10 +134,21 @@ class Tagger:
             title = page.talk_title or TITLE_SUFFIX.sub("", self.speakers.clean_title(page.title)) or section.heading
             return title, [(p.name, p.affiliation) for p in page.speakers]
         if section.title:
-            return section.title, [(n, self.companies.resolve(o) if o else "") for n, o in section.people]
+            return section.title, [(n, self.companies.resolve(o)) if o else self._trailing_affiliation(n)
+                                   for n, o in section.people]
         first = sentences(section.blocks[0])[0] if section.blocks else ""
         title = first if len(first) <= 110 else first[:107].rsplit(" ", 1)[0] + "…"
         return title, []
+
+    def _trailing_affiliation(self, who: str) -> tuple[str, str]:
+        """'Jane Doe Uber' (a title line's 'by Jane Doe Uber', no comma or brackets): the person and the
+        company the gazetteer knows after the name; the name alone when nothing follows it."""
+        for m in self.companies.pattern.finditer(who):
+            alias = m.group(1)
+            person = who[:m.start()].strip(" ,;-–—|")
+            if m.start() and alias not in self.companies.weak and self.speakers.person(person, strong=True) == person:
+                return person, self.companies.canonical[alias]
+        return who, ""
 
     def _speakers(self, page: Page, section: Section, people: list[tuple[str, str]], title: str, many: bool
                   ) -> tuple[list[str], str]:

@@ -44,7 +44,8 @@ def test_day_headings_are_context_and_the_talk_headings_under_them_are_the_talks
     ("We spoke with Lorin Park (Netflix) after the session.", ["Lorin Park"]),
     # shaped like a name, but no speaker: a technique, a job title, a weak cue before unknown words
     ("Lineage Driven Fault Injection (LDFI) picks which faults to try first.", []),
-    ("Presenter: Kyle, Senior Production Engineer at Meta", []),
+    ("Presenter: Kyle, Senior Production Engineer at Meta", ["Kyle"]),  # the given name, not the job title
+    ("Speakers: Kubernetes, Terraform", []),
     ("The pipeline was built by Continuous Delivery experts.", []),
     # bios and panels
     ("Ingrid Solberg is a staff engineer at Fastly who has run its edge fleet for six years.", ["Ingrid Solberg"]),
@@ -56,6 +57,11 @@ def test_day_headings_are_context_and_the_talk_headings_under_them_are_the_talks
     ("2. Quorum Reads in Practice by Oyelaran Adebayo at SREcon 2024", ["Oyelaran Adebayo"]),
     ("This talk was by Praveen Iyengar from Microsoft and ran long.", ["Praveen Iyengar"]),
     ("Built by Continuous Delivery at Scale", []),
+    # how summaries of recorded talks name the speaker
+    ("The speaker introduces herself as Mirella, an SRE lead who runs the payments on-call.", ["Mirella"]),
+    ("Tobias Lindgren introduces himself and the team he works in.", ["Tobias Lindgren"]),
+    ("Grace Mwangi from Vodafone's network reliability group discusses failover drills.", ["Grace Mwangi"]),
+    ("The new dashboard introduces itself as Grafana Cloud to every user.", []),
 ])
 def test_a_speaker_is_a_persons_name_beside_a_speaker_cue(tagger, line, names):
     assert tagger.speakers.find([line]) == names

@@ -49,14 +49,21 @@ ROLE_LIST = re.compile(r"\b(?:speakers?|presenters?|panell?ists?|moderators?|hos
                        r"(?P<names>[^;:]+)", re.I)
 ROLE_WORDS = (r"(?:engineer|engineers|sre|sres|developer|manager|evangelist|advocate|contributor|member|lead|architect|"
               r"founder|co-founder|ceo|cto|vp|scientist|researcher|director|consultant|head|principal|maintainer)")
+# What a speaker does in a summary of their talk: "Jason Griggs from Morgan Stanley's platform team discusses …"
+TELLS = (r"(?:present(?:ed|s)|talk(?:ed|s)|spoke|speaks|gave|gives|shar(?:ed|es)|explain(?:ed|s)|describ(?:ed|es)"
+         r"|discuss(?:ed|es)|walk(?:ed|s)|demonstrat(?:ed|es)|introduc(?:ed|es))")
+INTRODUCES = r"introduc(?:es|ed)\s+(?:himself|herself|themselves|themself)"
 # A speaker's bio: "Liz Frost is a kubernetes contributor", "Tucker Vento, a resilience engineer at …",
 # "The speaker, Adam Shake, is …", "Elijah Andrews of Datadog presented …", "Kevin Crawley works as …"
 BIO = re.compile(
     rf"^(?:the speaker,\s+)?(?P<name>{CANDIDATE})\s*(?:['’]s\s*)?(?:\([^()]{{2,40}}\)\s*)?"
     rf"(?:,?\s*(?:is|was|has been|works|worked)\s+(?:as\s+)?(?:an?\s+|the\s+)?(?:[\w/+-]+\s+){{0,5}}{ROLE_WORDS}\b"
     rf"|,\s+an?\s+(?:[\w/+-]+\s+){{0,5}}{ROLE_WORDS}\b"
-    rf"|\s+(?:of|from)\s+[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)?\s+(?:present(?:ed|s)|talk(?:ed|s)|spoke|speaks|gave|gives|shar(?:ed|es)|explain(?:ed|s)|describ(?:ed|es)))",
+    rf"|\s+(?:of|from)\s+[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)?(?:['’]s(?:\s+[a-z][\w-]*){{1,4}})?\s+{TELLS}"
+    rf"|\s+{INTRODUCES})",
     re.I)
+# "The speaker introduces himself as Chris, a Boston area SRE": the name the speaker gives
+INTRODUCED_AS = re.compile(rf"\b{INTRODUCES}\s+as\s+(?P<name>{TOKEN}(?:\s+{TOKEN}){{0,3}})")
 # Weak cues: the name must start with a known given name.
 BY = re.compile(rf"\bby\s+(?P<name>{CANDIDATE})")
 POSSESSIVE = re.compile(rf"(?P<name>{CANDIDATE})['’]s\s+(?:keynote|talk|presentation|session|plenary)\b", re.I)
@@ -126,10 +133,15 @@ class SpeakerFinder:
         text = re.sub(r"\([^()]*\)", ",", text)  # "A (Org), B (Org)" -> "A , B ,"
         out = []
         for part in SPLIT_NAMES.split(text):
-            name = self.person(part.strip(), strong=strong)
+            name = self.person(part.strip(), strong=strong) or (strong and self._given_name(part)) or ""
             if name:
                 out.append(name)
         return out
+
+    def _given_name(self, candidate: str) -> str:
+        """A known given name on its own ("Presenter: Kyle, Senior Production Engineer at Meta")."""
+        word = self.mononym(candidate)
+        return word if word.lower() in self.first_names else ""
 
     def find(self, lines: Iterable[str], more: Iterable[str] = ()) -> list[str]:
         """Speakers named in `lines` (a talk's heading, then its first paragraphs), in order, then
@@ -155,6 +167,7 @@ class SpeakerFinder:
             if roles:
                 continue
             keep(self._bio(line))
+            keep(self._introduced(line))
             m = LEAD_LINE.match(line)
             if m and (m.group("org") or " and " in m.group("names") or "," not in m.group("names")):
                 keep(self._names_list(m.group("names"), strong=True))
@@ -188,6 +201,12 @@ class SpeakerFinder:
         placed = after is not None and (after.group("org").lower().startswith("sre")
                                         or self.is_company(after.group("org").rstrip(".,;")))
         return shaped if placed else ""
+
+    def _introduced(self, line: str) -> list[str]:
+        """The name a speaker introduces themselves by: a full name, or a known given name alone."""
+        return [n for m in INTRODUCED_AS.finditer(line)
+                for n in [self.person(m.group("name"), strong=True) or self._given_name(m.group("name").split()[0])]
+                if n]
 
     def _bio(self, line: str) -> list[str]:
         """The person a bio sentence opens with ("Name is an SRE at …"), if it opens with one."""

@@ -42,8 +42,9 @@ HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 DATE_RANGE_RE = re.compile(r"(?:[A-Za-z]+,\s*)?([A-Za-z]+)\s+(\d{1,2})\s*[–-]\s*(?:[A-Za-z]+\s+)?\d{1,2},\s*(\d{4})$")
 WS_RE = re.compile(r"[ \t\r\f\v\u00a0]+")
 # The space the join put between an inline element and the punctuation after it ("<a>Ireland</a>,"):
-# before , . ; : ! ? or a closing bracket that ends a clause, not inside a word ("3 .5" stays as written).
-SPACE_BEFORE_PUNCT = re.compile(r"(?<=[\w)\]'\"”]) (?=[,.;:!?)\]](?:\s|$))")
+# before , . ; : ! ? or a closing bracket that ends a clause, not inside a word ("3 .5" stays as written),
+# and before a possessive ("<a>Laura Nolan</a>'s").
+SPACE_BEFORE_PUNCT = re.compile(r"(?<=[\w)\]'\"”]) (?=[,.;:!?)\]](?:\s|$)|['’]s\b)")
 LEAD_TAGS = ("b", "strong", "a", "em", "i")
 
 # How an element's text is read (bs4's rules, see the module docstring).

@@ -219,9 +219,11 @@ def test_a_short_line_ended_by_a_break_is_a_block_of_its_own_but_wrapped_prose_i
 def test_no_space_is_left_between_an_inline_element_and_the_punctuation_after_it():
     p = page("<article><h1>Notes</h1><p>We flew to <a href='/dub'>Dublin, Ireland</a>, about an hour from "
              "<em>London</em>. The <b>slides</b>; the <code>demo</code>! (see <a href='/v'>video</a>) "
-             "and <i>more</i>.</p><ul><li><b>Keynote: Paging Less</b>: what it said.</li></ul></article>")
+             "and <i>more</i>. <a href='/ln'>Laura Nolan</a>'s talk and <b>Netflix</b>’s team.</p>"
+             "<ul><li><b>Keynote: Paging Less</b>: what it said.</li></ul></article>")
     para, item = [b for b in p.blocks if b.kind == "text"]
-    assert para.text == "We flew to Dublin, Ireland, about an hour from London. The slides; the demo! (see video) and more."
+    assert para.text == ("We flew to Dublin, Ireland, about an hour from London. The slides; the demo! (see video) "
+                         "and more. Laura Nolan's talk and Netflix’s team.")
     # the words an item opens with in bold are kept as its lead: "Title: notes" is read by them, not by a space
     assert (item.text, item.lead) == ("Keynote: Paging Less: what it said.", "Keynote: Paging Less")
     assert para.lead == ""

@@ -214,6 +214,19 @@ def test_a_short_japanese_write_up_is_read_by_its_length_and_its_latin_terms(tag
     assert e.topics == ["performance"] and e.conference == "SREcon19 APAC"
 
 
+@pytest.mark.parametrize("lang, text", [
+    ("de", "Der beste Vortrag kam von zwei Kolleginnen, die erklärt haben, wie sie ihre Kafka-Cluster ohne "
+           "Ausfallzeit auf neue Hardware umgezogen haben, mit vielen Zahlen und einem ehrlichen Blick zurück."),
+    ("es", "La mejor charla fue de dos compañeras que explicaron cómo movieron sus clústeres de Kafka a hardware "
+           "nuevo sin cortes, con muchos números y una mirada honesta a los errores del camino."),
+])
+def test_a_write_up_in_another_language_is_about_a_talk_by_its_own_talk_words(tagger, lang, text):
+    """SREcon only in the title, and the text says 'Vortrag' or 'charla' where English says 'talk'."""
+    result = tagger.analyze(page(f"<p>{text}</p>", url=f"http://blog.test/{lang}/2023/10/20/srecon23/",
+                                 title="SREcon23 EMEA"))
+    assert result.relevant, result.reason
+
+
 def test_length_in_words_counts_every_script():
     assert length_in_words("plain English words, four more") == 5
     assert length_in_words("Ein schöner Vortrag über Österreich") == 5  # accents split no words

@@ -45,7 +45,10 @@ TITLE_SUFFIX = re.compile(r"\s+[|·•–—-]\s+[^|·•–—-]{2,60}$")
 # its title and none of these, nor any company or speaker, is about something else: photos, a joke)
 TALK_WORDS = re.compile(
     r"\b(?:talks?|keynotes?|presentations?|present(?:ed|ers?|ing)|speakers?|spoke|sessions?|slides?"
-    r"|panel(?:ists?)?|lightning|workshops?|tutorials?|abstract)\b"
+    r"|panel(?:ists?)?|lightning|workshops?|tutorials?|abstract"
+    # and in the languages write-ups are most often in after English
+    r"|vortr(?:a|ä)ge?|vortrags?|referent(?:in|en)|conférences?|présentations?|charlas?|ponencias?"
+    r"|ponentes?|palestras?|palestrantes?|relatori?)\b"
     # the same words in Japanese and Chinese, which have no word boundaries to match at
     r"|講演|登壇|発表|セッション|スライド|ワークショップ|演讲|演講|幻灯片", re.I)
 # A sponsor's own post about its stand: the site's name in the title and its booth in the text

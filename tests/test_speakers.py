@@ -57,6 +57,10 @@ def test_day_headings_are_context_and_the_talk_headings_under_them_are_the_talks
     ("2. Quorum Reads in Practice by Oyelaran Adebayo at SREcon 2024", ["Oyelaran Adebayo"]),
     ("This talk was by Praveen Iyengar from Microsoft and ran long.", ["Praveen Iyengar"]),
     ("Built by Continuous Delivery at Scale", []),
+    # given names written as initials, and acronyms that are not
+    ("TJ Okafor and Lena Brandt, Stripe — Paging Without Tears", ["TJ Okafor", "Lena Brandt"]),
+    ("Speakers: R. Mark Ellison, A.J. Moreau (Fastly)", ["R. Mark Ellison", "A.J. Moreau"]),
+    ("Speakers: ML Platform, AI Ops", []),
     # how summaries of recorded talks name the speaker
     ("The speaker introduces herself as Mirella, an SRE lead who runs the payments on-call.", ["Mirella"]),
     ("Tobias Lindgren introduces himself and the team he works in.", ["Tobias Lindgren"]),

@@ -93,7 +93,7 @@ class SpeakerFinder:
         words = self._name_words(candidate)
         if not self._shaped(words):
             return ""
-        name = " ".join(w.rstrip(".,") if len(w) > 2 else w for w in words)
+        name = " ".join(w.rstrip(".,") if len(w) > 2 and not INITIALS.fullmatch(w) else w for w in words)
         if self.is_company(name) or any(self.is_company(w) for w in words if len(w) > 3):
             return ""
         if not strong and words[0].lower() not in self.first_names:
@@ -123,9 +123,11 @@ class SpeakerFinder:
     @staticmethod
     def _shaped(words: list[str]) -> bool:
         """Two to four capitalised words (particles allowed), no title word, no digit ("SREcon23 Americas")."""
-        if not 2 <= len(words) <= 4 or any(w in TITLE_WORDS for w in words) or not _capitalised(words[0]):
+        if not 2 <= len(words) <= 4 or any(w in TITLE_WORDS for w in words):
             return False
-        if not all(_capitalised(w) or w.lower() in PARTICLES for w in words):
+        if not (_capitalised(words[0]) or (INITIALS.fullmatch(words[0]) and _capitalised(words[-1]))):
+            return False
+        if not all(_capitalised(w) or w.lower() in PARTICLES for w in words[1:]):
             return False
         return not any(c.isdigit() for w in words for c in w)
 
@@ -229,6 +231,12 @@ class SpeakerFinder:
         t = AT_EVENT.sub("", t).rstrip(" ,–—-:")
         t = TALK_TAIL.sub("", t).rstrip(" ,–—-:")  # "Title : this talk was" (by … cut above)
         return t or title.strip()
+
+
+# A given name written as initials: "JC van Winkel", "J. Paul Reed", "A.J. Smith"
+# (two capitals are initials unless they are a common acronym: "ML Platform" is no name)
+INITIALS = re.compile(r"(?:[A-Z]\.){1,3}|(?!(?:AI|ML|UI|UX|QA|IO|OS|DB|CI|CD|IT|HR|PR|VP|EU|US|UK|DC|GC|BI|AR|VR|OK|DR|DX)$)"
+                      r"[A-Z]{2}")
 
 
 def _capitalised(word: str) -> bool:

@@ -132,6 +132,8 @@ def test_three_companies_in_a_row_are_a_list_of_examples(tagger):
     ("Jane Doe works as an SRE at Yelp and opened SREcon19 with a talk on retries.", "Yelp"),
     ("Facebook engineers opened SREcon19 with a talk on retries.", "Meta"),
     ("Engineers at AWS opened SREcon19 with a talk on retries.", "Amazon"),
+    # a brand written as its lower-case domain
+    ("Jane Doe, incident.io — Retries at SREcon19, and what they cost.", "incident.io"),
 ])
 def test_affiliation_forms_and_aliases_resolve_to_canonical_names(tagger, line, org):
     (e,) = entries(tagger, f"<p>{line} The retries talk covered backoff, jitter and retry budgets at length.</p>")

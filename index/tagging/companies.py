@@ -52,7 +52,10 @@ PASSING_AFTER = re.compile(
     r"resources|link|links|gist|gists|magazine|magazines|journal|journals|Queue)\b", re.I)
 SPONSOR = re.compile(r"\bsponsor", re.I)
 NAME = r"[A-Z][a-z][a-zA-Z'’.-]*(?:\s+(?:van|de|von|der|da|del|la|le)?\s*[A-Z][a-z][a-zA-Z'’.-]*){1,2}"
-ORG = r"[A-Z0-9](?:[\w&'’-]|\.(?=\w))*(?:\s+(?:of|and|&)?\s*[A-Z0-9](?:[\w&'’-]|\.(?=\w))*){0,4}"
+# an organisation: capitalised words ("Morgan Stanley", "Jet.com"), or a brand written as its lower-case
+# domain ("incident.io", "fly.io")
+ORG = (r"(?:[A-Z0-9](?:[\w&'’-]|\.(?=\w))*(?:\s+(?:of|and|&)?\s*[A-Z0-9](?:[\w&'’-]|\.(?=\w))*){0,4}"
+       r"|[a-z][\w-]*(?:\.[a-z][\w-]*)*\.(?:io|com|net|org|dev|ai|co|app|cloud|sh)\b)")
 AFFILIATION_PATTERNS = [
     re.compile(rf"(?P<name>{NAME})\s*\((?P<org>{ORG})\)"),  # Jane Doe (Uber)
     re.compile(rf"(?P<name>{NAME})\s+(?:from|at)\s+(?P<org>{ORG})"),  # Jane Doe from Uber

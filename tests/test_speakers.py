@@ -377,3 +377,36 @@ def test_two_title_lines_in_a_row_are_not_a_title_and_its_speaker(tagger):
             + "<p>A Year of Error Budgets</p><p>Rebuilding the Pager</p>" + STORY)
     got = analyze(tagger, "<p>Notes from SREcon19 Americas in Brooklyn, the talks I went to.</p>" + body)
     assert all(not e.speakers for e in got.entries)
+
+
+def test_a_guest_post_of_picks_reads_time_title_and_speaker_lines_under_track_headings(tagger):
+    """A layout of 'best talks' posts: a track heading, then the slot, the title and the speakers broken
+    by <br>, the abstract, the bio and the writer's take. The track is context; 'A and B, Org' is two
+    speakers of one organisation."""
+    talk = "<h3>{track}</h3><p>{when}<br>{title}<br>{who}</p><p>{abstract}</p><p>My take: {take}</p>"
+    body = "".join(talk.format(**t) for t in [
+        dict(track="Must See", when="Tuesday, 14:15–15:00 (Opening Plenary Session)", title="Pagers Are a Product",
+             who="Dana Whitfield, Etsy", take="the best framing of on-call I have heard.",
+             abstract="Paging policy is a product decision: who gets woken, for what, and how the team learns."),
+        dict(track="Observability", when="Wednesday, 10:00–10:45", title="Histograms Over Averages",
+             who="Priya Raman and Jonas Weber, Datadog", take="bring a notebook.",
+             abstract="Why averages lie about latency, and how histograms and percentiles tell the truth."),
+    ])
+    result = analyze(tagger, body, title="Best talks at SREcon21")
+    got = [(e.title, e.speakers, e.companies) for e in result.entries]
+    assert got == [("Pagers Are a Product", ["Dana Whitfield"], ["Etsy"]),
+                   ("Histograms Over Averages", ["Priya Raman", "Jonas Weber"], ["Datadog"])]
+
+
+@pytest.mark.parametrize("line, pairs", [
+    ("Priya Raman and Jonas Weber, Datadog", [("Priya Raman", "Datadog"), ("Jonas Weber", "Datadog")]),
+    # organisers' programs: each speaker's organisation after their name
+    ("Maren Holt, Jeli, and Tomas Berg, Netflix", [("Maren Holt", "Jeli"), ("Tomas Berg", "Netflix")]),
+    ("Ana Silva and Li Wei, Uber; Sam Cole, Lyft", [("Ana Silva", "Uber"), ("Li Wei", "Uber"), ("Sam Cole", "Lyft")]),
+    # three people of one organisation, the last after "and": not three organisations
+    ("Ana Silva, Li Wei, and Sam Cole, Google", [("Ana Silva", "Google"), ("Li Wei", "Google"), ("Sam Cole", "Google")]),
+])
+def test_speaker_lines_of_one_or_several_organisations(line, pairs):
+    from srefind.index.tagging.segmentation import parse_affiliation_line
+
+    assert parse_affiliation_line(line) == pairs

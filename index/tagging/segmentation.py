@@ -95,8 +95,23 @@ def parse_name_first(text: str) -> tuple[str, list[tuple[str, str]]] | None:
 
 
 def parse_affiliation_line(text: str) -> list[tuple[str, str]] | None:
-    """'Jane Doe, John Roe, Uber' or 'Jane Doe (Uber)' -> [(name, org), ...]; None otherwise."""
+    """'Jane Doe, John Roe, Uber' or 'Jane Doe (Uber)' -> [(name, org), ...]; None otherwise. Speakers of
+    several organisations come in groups, as organisers' programs write them: 'Jane Doe, Jeli, and
+    John Roe, Netflix', 'Jane Doe and Max Muster, Uber; John Roe, Lyft'."""
     text = _normalise(text)
+    groups = [g for g in AFFILIATION_GROUPS.split(text) if g.strip()]
+    if len(groups) >= 2:
+        parsed = [_affiliation_group(g) for g in groups]
+        if all(p and not re.fullmatch(NAME, p[0][1]) for p in parsed):
+            return [pair for p in parsed if p for pair in p]
+    return _affiliation_group(text)
+
+
+AFFILIATION_GROUPS = re.compile(r",\s+and\s+|\s*;\s*")
+
+
+def _affiliation_group(text: str) -> list[tuple[str, str]] | None:
+    """One organisation's speakers: 'Jane Doe, John Roe, Uber', 'Jane Doe and John Roe, Uber', 'Jane Doe (Uber)'."""
     m = re.fullmatch(rf"(?P<who>{NAMES})\s*\((?P<org>[^()]{{2,60}})\)", text)
     if m:
         return [(n, m.group("org").strip()) for n in split_names(m.group("who"))]
@@ -105,8 +120,8 @@ def parse_affiliation_line(text: str) -> list[tuple[str, str]] | None:
         return None
     if ORG_SUFFIX.match(parts[-1]) and len(parts) >= 3:
         parts = parts[:-2] + [f"{parts[-2]}, {parts[-1]}"]
-    org, names = parts[-1], parts[:-1]
-    if not all(re.fullmatch(NAME, n) for n in names) or len(org.split()) > 6 or not org[:1].isupper():
+    org, names = parts[-1], [n for part in parts[:-1] for n in split_names(part)]  # "A and B, Org"
+    if not names or not all(re.fullmatch(NAME, n) for n in names) or len(org.split()) > 6 or not org[:1].isupper():
         return None
     return [(n, org) for n in names]
 

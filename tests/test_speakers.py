@@ -61,6 +61,9 @@ def test_day_headings_are_context_and_the_talk_headings_under_them_are_the_talks
     ("TJ Okafor and Lena Brandt, Stripe — Paging Without Tears", ["TJ Okafor", "Lena Brandt"]),
     ("Speakers: R. Mark Ellison, A.J. Moreau (Fastly)", ["R. Mark Ellison", "A.J. Moreau"]),
     ("Speakers: ML Platform, AI Ops", []),
+    # an honorific is not part of the name; a lead line of speakers of several organisations
+    ("Speakers: Dr. Maren Holt, Jeli", ["Maren Holt"]),
+    ("Dr. Maren Holt, Jeli, and Tomas Berg, Netflix — Knowledge and Power", ["Maren Holt", "Tomas Berg"]),
     # how summaries of recorded talks name the speaker
     ("The speaker introduces herself as Mirella, an SRE lead who runs the payments on-call.", ["Mirella"]),
     ("Tobias Lindgren introduces himself and the team he works in.", ["Tobias Lindgren"]),

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from .companies import NOT_NAME_WORDS, NOT_ORGS
+from .segmentation import parse_affiliation_line
 
 # Words that start or end title-like phrases and are never part of a speaker's name.
 TITLE_WORDS = NOT_NAME_WORDS | NOT_ORGS | {
@@ -36,6 +37,7 @@ TITLE_WORDS = NOT_NAME_WORDS | NOT_ORGS | {
 TOKEN = r"[^\W\d_][\w'’.-]*"
 CANDIDATE = rf"{TOKEN}(?:[ \u00a0]+{TOKEN}){{1,4}}"
 SPLIT_NAMES = re.compile(r"\s*(?:,|;|/|&|\band\b)\s*")
+HONORIFICS = {"dr", "prof", "professor", "mr", "mrs", "ms", "mx", "sir", "dame"}
 PARTICLES = {"van", "de", "von", "der", "da", "del", "la", "le", "di", "du", "dos", "bin", "al"}
 
 # Strong cues: the whole cue says "these are the speakers".
@@ -43,6 +45,7 @@ SPEAKERS_LINE = re.compile(r"^\s*(?:speakers?|presenters?|presented by|speaker\(
 LEAD_LINE = re.compile(
     rf"^\s*(?P<names>{CANDIDATE}(?:\s*(?:,|and|&)\s*{CANDIDATE})*)\s*"
     r"(?:,\s*(?P<org>[^—–|:()]{2,60}?))?\s*[—–|]\s+\S")
+LEAD_DASH = re.compile(r"\s+[—–|]\s+")
 PAREN = re.compile(rf"(?P<name>{CANDIDATE})\s*\((?P<org>[^()]{{2,60}})\)")
 # "Moderator: A, Org; Panelists: B, C" (anywhere in a line, each label with its names)
 ROLE_LIST = re.compile(r"\b(?:speakers?|presenters?|panell?ists?|moderators?|hosts?|keynote speakers?)\s*[:：]\s*"
@@ -112,6 +115,8 @@ class SpeakerFinder:
         """The words a name can be: up to its first lower-case word ("… from Microsoft"), less the
         title words, companies and lower-case words at its end."""
         words = candidate.replace("\u00a0", " ").split()
+        while len(words) > 2 and words[0].rstrip(".").lower() in HONORIFICS:
+            words = words[1:]  # "Dr. Laura Maguire" is Laura Maguire
         for i, w in enumerate(words[1:], 1):
             if not _capitalised(w) and w.lower() not in PARTICLES:
                 words = words[:i]
@@ -173,6 +178,9 @@ class SpeakerFinder:
             m = LEAD_LINE.match(line)
             if m and (m.group("org") or " and " in m.group("names") or "," not in m.group("names")):
                 keep(self._names_list(m.group("names"), strong=True))
+            head = LEAD_DASH.split(line, maxsplit=1)
+            if len(head) == 2:  # "A, Jeli, and B, Netflix — Title": speakers of several organisations
+                keep(self.person(n, strong=True) for n, _ in parse_affiliation_line(head[0]) or [])
             for m in PAREN.finditer(line):
                 # "Name (Org)" is strong for a known organisation; else the given name must be known
                 # ("Lineage Driven Fault Injection (LDFI)" has a name's shape too)

@@ -151,6 +151,20 @@ def test_a_recap_of_another_event_is_not_an_srecon_write_up_though_it_names_srec
     assert not got.relevant and "another event" in got.reason
 
 
+def test_a_post_about_a_talk_at_another_event_is_not_an_srecon_talk_though_it_was_given_there_once(tagger):
+    filler = ("<p>We moved our queue consumers to a new scheduler, and the paging load halved once retries "
+              "were bounded; the graphs tell the story better than I can.</p>")
+    body = ("<p>I presented my retry-budgets talk at DevOpsDays Berlin last week.</p>" + filler
+            + "<p>An earlier version of it was given at SREcon23 EMEA.</p>")
+    got = analyze(tagger, body, title="My talk at DevOpsDays Berlin", url="http://notes.test/2024/06/02/devopsdays/")
+    assert not got.relevant and "another event" in got.reason
+    # the same post about the SREcon talk, which names the other event once, is a write-up
+    body = ("<p>I presented my retry-budgets talk at SREcon23 EMEA last week.</p>" + filler
+            + "<p>A shorter version of it was given at DevOpsDays Berlin.</p>")
+    got = analyze(tagger, body, title="My retry-budgets talk", url="http://notes.test/2023/11/02/retries/")
+    assert got.relevant and got.entries[0].conference == "SREcon23 EMEA"
+
+
 def test_a_sponsors_post_about_its_own_stand_is_no_write_up(tagger):
     body = ("<p>Our whole team flew to Lisbon for SREcon and set up the Widgetly booth next to the coffee.</p>"
             "<p>Hundreds of engineers stopped at the booth to try our runbook robot, and the stickers and "

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from srefind.models import Page, TalkEntry, entry_id
 
 from .companies import CompanyTagger
-from .conference import ConferenceGuess, about_another_event, guess_conference
+from .conference import OTHER_EVENTS, ConferenceGuess, about_another_event, guess_conference
 from .known_talks import KnownTalks
 from .lexicon import load_companies, load_first_names, load_topics
 from .segmentation import Section, segment
@@ -97,6 +97,10 @@ class Tagger:
         if RECAP_WORDS.search(page.title) and YEAR.search(page.title):
             # "Recap Percona Live 2017 Europe": a write-up of another event, whatever it says of SREcon
             return False, "a recap of another event"
+        if OTHER_EVENTS.search(page.title) and conf.mentions < 2:
+            # "My talk at DevOpsDays Berlin" that says once it was also given at SREcon: the post is
+            # about the other event's talk
+            return False, "the title names another event and the text names SREcon only once"
         lead = " ".join(b.text for b in page.blocks[:4] if b.kind == "text").lower().replace(" ", "")
         if "srecon" in lead:
             return True, "SREcon named in the opening paragraphs"

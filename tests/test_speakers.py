@@ -165,6 +165,23 @@ def test_a_post_about_a_talk_at_another_event_is_not_an_srecon_talk_though_it_wa
     assert got.relevant and got.entries[0].conference == "SREcon23 EMEA"
 
 
+@pytest.mark.parametrize("closing, relevant", [
+    ("I gave this talk at SREcon23 EMEA in Dublin; the slides are below.", True),
+    ("This is the written version of my SREcon23 EMEA talk.", True),
+    ("Thanks to everyone who came to my talk at SREcon23 EMEA.", True),
+    ("Slides from SREcon23 EMEA: retry-budgets.pdf", True),
+    # a pointer to a talk from a post about something else, and a talk SREcon did not take
+    ("See my talk at SREcon23 EMEA at around the 25:05 mark for more on this.", False),
+    ("My talk was rejected by SREcon23 EMEA, so here it is as a post.", False),
+])
+def test_the_writers_own_srecon_talk_counts_though_srecon_is_named_once_at_the_end(tagger, closing, relevant):
+    filler = ("<p>We spent most of the year moving our queue consumers to a new scheduler, and the paging load "
+              "dropped by half once the retries were bounded.</p>")
+    got = analyze(tagger, filler * 6 + f"<p>{closing}</p>", title="Retry budgets in practice",
+                  url="http://notes.test/2023/11/02/retry-budgets/")
+    assert got.relevant is relevant, got.reason
+
+
 def test_a_sponsors_post_about_its_own_stand_is_no_write_up(tagger):
     body = ("<p>Our whole team flew to Lisbon for SREcon and set up the Widgetly booth next to the coffee.</p>"
             "<p>Hundreds of engineers stopped at the booth to try our runbook robot, and the stickers and "

@@ -108,6 +108,8 @@ class Tagger:
             return True, f"SREcon named {conf.mentions} times"
         if conf.mentions and _follows_recording(page):
             return True, "the notes of a recorded SREcon talk, followed by its timestamps"
+        if conf.mentions == 1 and _own_srecon_talk(page):
+            return True, "the writer's own SREcon talk, named once"
         return False, "not about an SREcon talk"
 
     @staticmethod
@@ -357,6 +359,26 @@ def _symbol_share(text: str) -> float:
     """Share of a text's non-space characters that are neither letters nor digits."""
     chars = [c for c in text if not c.isspace()]
     return sum(not c.isalnum() for c in chars) / len(chars) if chars else 0.0
+
+
+# The post is the writer's talk, said beside SREcon: "I gave this talk at SREcon23", "the written version
+# of my SREcon talk", "thanks to everyone who came to my talk", "slides from SREcon23: …" (but "see my talk
+# at SREcon around 25:05" in a post on something else points at a talk, it is not one)
+THIS_IS_MY_TALK = re.compile(
+    r"\b(?:gave|presented|delivered|giving|presenting)\s+this\s+(?:talk|presentation|keynote)\b"
+    r"|\b(?:written|blog|text|prose)\s+version\s+of\s+(?:my|our)\b"
+    r"|\b(?:came|coming|attended|attending|joined)\s+(?:to\s+)?(?:my|our)\s+(?:\w+\s+)?(?:talk|session|workshop)\b"
+    r"|\b(?:slides|recording)\s+(?:of|from)\s+(?:my\s+)?(?:\w+\s+)?sre\s?con", re.I)
+NOT_GIVEN = re.compile(r"\b(?:reject(?:ed|ion)|declined|turned down|not accepted|wasn'?t accepted|didn'?t get in"
+                       r"|instead of)\b", re.I)
+
+
+def _own_srecon_talk(page: Page) -> bool:
+    """Whether the one sentence that names SREcon says the talk is the writer's own ("I gave this talk
+    at SREcon23", "thanks to everyone who came to my talk at SREcon", "slides from SREcon23: …"), however
+    late in the post it comes."""
+    return any(_names_srecon(sent) and THIS_IS_MY_TALK.search(sent) and not NOT_GIVEN.search(sent)
+               for b in page.blocks if b.kind == "text" for sent in sentences(b.text))
 
 
 def _follows_recording(page: Page) -> bool:

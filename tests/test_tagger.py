@@ -249,6 +249,18 @@ def test_a_heading_that_starts_a_talks_title_takes_the_full_title_its_link_gives
     assert titles == ["Queues Everywhere: What a Year of Backpressure Taught Our Payments Team", "Cheap Canaries"]
 
 
+def test_a_plural_whose_singular_means_something_else_is_not_folded(tagger):
+    """'Five nines' is availability; 'nine hours' is a duration, not the SLO term's singular."""
+    first, _ = entries(tagger, "<h2>Nine Hours of Failover</h2><p>At SREcon22 Americas: the story of a database "
+                               "failover that took nine hours, and what the team changed afterwards.</p>"
+                               "<h2>Fewer, Better Pages</h2><p>How the on-call rotation was rebuilt around fewer "
+                               "pages that each mean something.</p>")
+    assert first.title == "Nine Hours of Failover" and "slo" not in first.topics
+    (e,) = entries(tagger, "<p>At SREcon22 Americas the storage team explained what five nines of availability "
+                           "cost them, and why they now promise four nines with an error budget.</p>")
+    assert "slo" in e.topics
+
+
 def test_accented_spellings_match_the_plain_terms(tagger):
     (e,) = entries(tagger, "<p>At SREcon18 Americas the capacity team explained their na\u00efve Bayes model for "
                            "sorting postmortem data, and a co\u00f6rdination-free design for the log store.</p>")

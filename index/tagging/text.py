@@ -70,6 +70,10 @@ def length_in_words(text: str) -> int:
     return n
 
 
+# Words whose singular means something else: "five nines" is availability, "nine hours" is not
+NOT_PLURALS = frozenset({"nines", "news", "means", "odds", "series", "species"})
+
+
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case and fold a plain English plural ("incidents" -> "incident", not "status").
@@ -77,7 +81,8 @@ def fold(word: str) -> str:
     Gentler than stemming on purpose: Snowball maps "several" and "severity" to one stem.
     """
     w = word.lower().strip(".'")
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ys")) and w.isalpha():
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ys")) and w.isalpha() \
+            and w not in NOT_PLURALS:
         return w[:-3] + "y" if w.endswith("ies") and len(w) > 4 else w[:-1]
     return w
 

@@ -107,6 +107,17 @@ def test_list_items_that_open_with_a_title_are_the_talks(tagger):
     assert got.entries[0].speakers == ["Ellen Fischer"]
 
 
+def test_speaker_first_items_with_the_organisation_in_brackets_are_the_talks(tagger):
+    body = ("<p>My notes from SREcon22 Americas, a few talks I liked.</p>" + _talk_list([
+        "Ana Silva (Lyft) — Meshing Without Tears: they measured p99 latency before and after the mesh.",
+        "Sam Cole (GitHub) — Nine Hours of Failover: a database failover that took most of a night.",
+        "Li Wei (Spotify) — Fewer, Better Pages: the on-call rotation rebuilt around fewer pages.",
+    ]))
+    got = [(e.title, e.speakers, e.companies) for e in analyze(tagger, body).entries]
+    assert got == [("Meshing Without Tears", ["Ana Silva"], ["Lyft"]), ("Nine Hours of Failover", ["Sam Cole"], ["GitHub"]),
+                   ("Fewer, Better Pages", ["Li Wei"], ["Spotify"])]
+
+
 def test_a_term_dash_note_item_inside_one_talks_notes_is_no_talk(tagger):
     notes = [f"point number {n} about the migration and what the team measured along the way" for n in range(9)]
     body = ("<p>My notes from one SREcon24 EMEA talk about moving a fleet of databases to new hardware.</p>"

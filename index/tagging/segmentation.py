@@ -72,7 +72,8 @@ def parse_title_line(text: str) -> tuple[str, list[tuple[str, str]]] | None:
 
 
 # "Jane Doe — Title", "Jane Doe and John Roe, Uber – Title": the speakers first
-NAME_FIRST = re.compile(rf"^(?P<who>{NAMES})(?:,\s*(?P<org>[^—–,]{{2,40}}?))?\s+(?:—|–|-{{1,2}})\s+(?P<title>\S.{{4,200}})$")
+NAME_FIRST = re.compile(rf"^(?P<who>{NAMES})(?:,\s*(?P<org>[^—–,]{{2,40}}?)|\s*\((?P<org2>[^()—–]{{2,40}})\))?"
+                        rf"\s+(?:—|–|-{{1,2}})\s+(?P<title>\S.{{4,200}})$")
 
 
 TITLE_THEN_NOTES = re.compile(r"^(?P<title>\S.{4,120}?)(?::\s|\s[-–—]\s)(?P<rest>\S.{15,})$")
@@ -90,7 +91,7 @@ def parse_name_first(text: str) -> tuple[str, list[tuple[str, str]]] | None:
     lead = TITLE_THEN_NOTES.match(title)  # "Jane Doe — Title: what the writer made of it"
     if lead and _title_like(lead.group("title")):
         title = lead.group("title")
-    org = (m.group("org") or "").strip()
+    org = (m.group("org") or m.group("org2") or "").strip()
     return title, [(n, org) for n in split_names(who)]
 
 

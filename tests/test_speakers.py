@@ -291,6 +291,19 @@ def test_a_recap_in_prose_moves_on_talk_by_talk(tagger):
     assert got.entries[0].speakers == ["Priya Raman"]
 
 
+def test_a_recap_in_prose_takes_the_title_each_paragraph_states(tagger):
+    body = ("<p>SREcon24 EMEA opened on a grey Dublin morning with a keynote on how on-call load is measured.</p>"
+            "<p>The next talk, by Priya Raman from Datadog, was Histograms Over Averages. It walked through "
+            "latency objectives built on histograms.</p>"
+            "<p>After lunch, the afternoon session by Tom Baker, called “Storms in the Payment Path”, was about "
+            "retry storms.</p>"
+            "<p>The closing keynote was a warm one, about keeping teams healthy when incidents pile up.</p>")
+    got = analyze(tagger, body)
+    assert [e.title for e in got.entries] == ["Histograms Over Averages", "Storms in the Payment Path",
+                                             "The closing keynote was a warm one, about keeping teams healthy when "
+                                             "incidents pile up."]
+
+
 def test_a_page_with_one_abstract_documents_one_talk(tagger):
     body = ("<h2>Abstract</h2><p>A workshop on the statistics an on-call engineer needs: percentiles, histograms "
             "and what averages hide, first given at SREcon24 EMEA.</p>"

@@ -18,7 +18,7 @@ from .companies import CompanyTagger
 from .conference import OTHER_EVENTS, ConferenceGuess, about_another_event, guess_conference
 from .known_talks import KnownTalks
 from .lexicon import load_companies, load_first_names, load_topics
-from .segmentation import Section, segment
+from .segmentation import Section, segment, stated_title
 from .speakers import SpeakerFinder
 from .text import length_in_words, sentences, words
 
@@ -146,6 +146,9 @@ class Tagger:
             return section.title, [(n, self.companies.resolve(o)) if o else self._trailing_affiliation(n)
                                    for n, o in section.people]
         first = sentences(section.blocks[0])[0] if section.blocks else ""
+        stated = stated_title(first)
+        if stated:
+            return stated, []
         title = first if len(first) <= 110 else first[:107].rsplit(" ", 1)[0] + "…"
         return title, []
 

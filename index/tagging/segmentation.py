@@ -220,6 +220,24 @@ TALK_SAID = re.compile(r"(?:this|the)\s+(?:talk|session|presentation|keynote)\b"
 LEAD_ITEMS_SHARE = 1 / 3  # "Title - notes" items start talks only when they are this share of the list items
 
 
+# "The next talk, by Jane Doe, was Queues Everywhere.", "… a talk called “Queues Everywhere” …"
+STATED_TITLE = re.compile(
+    r"\b(?:talk|keynote|session|presentation)(?:[^.;!?\"“]{0,60}?\s(?:called|titled|named|entitled))?\s*[:,]?\s*"
+    r"[\"“](?P<quoted>[^\"“”]{6,120})[\"”]"
+    r"|\b(?:talk|keynote|session|presentation)\b[^.;!?]{0,80}?\b(?:was|titled|called|named|entitled)\s+"
+    r"(?P<named>[A-Z][^.;!?]{3,110}?)(?=[.;!?]|,\s+(?![A-Z])|\s+(?:by|from|and|which|where|who)\b|$)")
+
+
+def stated_title(sentence: str) -> str | None:
+    """The talk title a sentence of prose states, in quotes or after 'the talk … was/called': None when
+    it states none that has a title's shape."""
+    for m in STATED_TITLE.finditer(sentence):
+        title = (m.group("quoted") or m.group("named") or "").strip(" ,:")
+        if _title_like(title):
+            return title
+    return None
+
+
 def _title_like(text: str) -> bool:
     """A talk title's shape: a short phrase, mostly capitalised, not a sentence."""
     words = text.split()

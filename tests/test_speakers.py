@@ -468,3 +468,34 @@ def test_speaker_lines_of_one_or_several_organisations(line, pairs):
     from srefind.index.tagging.segmentation import parse_affiliation_line
 
     assert parse_affiliation_line(line) == pairs
+
+
+THEMED = [("Observability", [("Meshing Without Tears", "Ana Silva", "Lyft", "They measured p99 latency before and after the mesh."),
+                             ("Histograms Over Averages", "Priya Raman", "Datadog", "Why averages lie about latency.")]),
+          ("People", [("Fewer, Better Pages", "Li Wei", "Spotify", "The on-call rotation rebuilt around fewer pages."),
+                      ("Hiring SREs Without Puzzles", "Sam Cole", "GitHub", "An interview loop built on a real incident.")])]
+THEMED_TALKS = [("Meshing Without Tears", ["Ana Silva"], ["Lyft"]), ("Histograms Over Averages", ["Priya Raman"], ["Datadog"]),
+                ("Fewer, Better Pages", ["Li Wei"], ["Spotify"]), ("Hiring SREs Without Puzzles", ["Sam Cole"], ["GitHub"])]
+
+
+@pytest.mark.parametrize("talk, wrap", [
+    ("<h3>{title}</h3><p>{who}, {org}</p><p>{notes}</p>", "{}"),
+    ("<li><b>{title}</b> ({who}, {org}): {notes}</li>", "<ul>{}</ul>"),
+    ("<p><b>{title}</b> ({who}, {org}): {notes}</p><p>More on it: the team shared its numbers.</p>", "{}"),
+])
+def test_theme_headings_over_talks_are_context_and_the_talks_under_them_are_the_talks(tagger, talk, wrap):
+    """A write-up grouped by theme: "Observability" and "People" headings with no text of their own,
+    each over its talks (sub-headings, bold list items or bold paragraphs with the speakers in brackets)."""
+    body = "".join(f"<h2>{theme}</h2>" + wrap.format("".join(talk.format(title=t, who=w, org=o, notes=n)
+                                                              for t, w, o, n in items)) for theme, items in THEMED)
+    got = analyze(tagger, "<p>My notes from SREcon22 Americas, grouped by theme.</p>" + body)
+    assert [(e.title, e.speakers, e.companies) for e in got.entries] == THEMED_TALKS
+
+
+def test_sub_headings_after_a_talks_own_text_are_its_parts_not_talks(tagger):
+    talk = ("<h2>{title}</h2><p>{who}, {org} — {title}</p><h3>Why it matters</h3><p>{notes}</p>"
+            "<h3>What they changed</h3><p>Every team now owns its alerts and reviews them monthly.</p>")
+    body = "".join(talk.format(title=t, who=w, org=o, notes=n) for _, items in THEMED for t, w, o, n in items)
+    got = analyze(tagger, "<p>My notes from SREcon22 Americas.</p>" + body)
+    assert [(e.title, e.speakers, e.companies) for e in got.entries] == THEMED_TALKS
+    assert all("Every team now owns its alerts" in e.summary for e in got.entries)

@@ -49,6 +49,7 @@ class Section:
     people: list[tuple[str, str]] = field(default_factory=list)  # (speaker, affiliation)
     lead: bool = False  # started by a "Title - notes" list item (split_by_talk_list)
     row: bool = False  # a row of a table of talks: its speakers are its speaker column's
+    para: bool = False  # started by a paragraph ("<p><b>Title</b> (Jane Doe, Uber): notes</p>"), not a list item
 
 
 def _normalise(text: str) -> str:
@@ -182,8 +183,13 @@ def split_by_headings(blocks: list[Block], person: Callable[[str], bool] = lambd
         for sec, under in sections:
             # a section whose body is a table of talks, or titles each with a speaker line, holds
             # talks ("Verified reserves", "Keynotes"): they are the talks, its heading their context
+            # so does a heading with no text of its own over sub-headings (a theme such as
+            # "Observability" over its talks); sub-headings after a talk's own text are its parts
+            themed = (split_by_headings(under, person) if under and under[0].kind == "heading"
+                      else split_by_talk_list(under) if under and all(u.tag == "li" or _bracketed_speakers(u)
+                                                                       for u in under) else None)
             talks += (split_by_talk_table(under) or split_by_title_speaker_pairs(under, person, least=1)
-                      or ([_filled(sec, under)] if under else []))
+                      or themed or ([_filled(sec, under)] if under else []))
         if len(talks) >= 2:
             return talks
     return None
@@ -279,12 +285,27 @@ def _list_talk(b: Block, nxt: Block | None, under_context: bool) -> tuple[Sectio
         if people and parse_affiliation_line(b.text) is None:
             title = b.text.strip(" \"“”")
             return Section(heading=title, anchor=b.anchor, title=title, people=people, blocks=[b.text, nxt.text]), True
+    people = _bracketed_speakers(b)
+    if people:
+        title = b.lead.strip(" \"“”")
+        return Section(heading=title, anchor=b.anchor, title=title, people=people, blocks=[b.text]), False
     lead = parse_lead_item(b.text, b.lead)
     if lead:
         return Section(heading=lead, anchor=b.anchor, title=lead, blocks=[b.text], lead=True), False
     if under_context and len(b.text.split()) >= 6:
         return Section(anchor=b.anchor, blocks=[b.text]), False
     return None, False
+
+
+BRACKETED_SPEAKERS = re.compile(r"^\s*\((?P<who>[^()]{3,80})\)\s*[:–—-]\s*\S")
+
+
+def _bracketed_speakers(b: Block) -> list[tuple[str, str]] | None:
+    """'<b>Title</b> (Jane Doe, Uber): notes': the speakers in brackets after a bold title."""
+    if not b.lead or not b.text.startswith(b.lead) or not _title_like(b.lead.strip(" \"“”")):
+        return None
+    m = BRACKETED_SPEAKERS.match(b.text[len(b.lead):])
+    return parse_affiliation_line(m.group("who")) if m else None
 
 
 TITLE_COLUMNS = {"talk", "talks", "title", "talk title", "session", "presentation"}
@@ -394,12 +415,16 @@ def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
         if b.kind == "heading":
             under_context, current = context_heading(b.text), None
             continue
-        if b.tag != "li":
-            current = None  # a paragraph after the list ends the last talk's notes
+        if b.tag != "li" and not _bracketed_speakers(b):
+            if current is not None and current.para:
+                current.blocks.append(b.text)  # notes after a talk's own paragraph are its notes
+            else:
+                current = None  # a paragraph after the list ends the last talk's notes
             continue
         nxt = blocks[i] if i < len(blocks) and blocks[i].kind == "text" else None
         talk, took_next = _list_talk(b, nxt, under_context)
         if talk is not None:
+            talk.para = b.tag != "li"
             sections.append(talk)
             current = talk
             i += took_next

@@ -312,7 +312,8 @@ def blocks_of(container: Element) -> list[Block]:
                 texts = [clean(text_of(c)).replace("|", "/") for c in cells]
                 if any(texts):
                     header = all(c.tag == "th" for c in cells)
-                    out.append(Block(kind="text", text=" | ".join(texts), tag="th" if header else "tr"))
+                    lines = tuple(tuple(b.text for b in blocks_of(c)) for c in cells)  # "Title<br>Jane Doe, Uber"
+                    out.append(Block(kind="text", text=" | ".join(texts), tag="th" if header else "tr", cells=lines))
             elif name in BLOCK_TAGS:
                 flush()
                 if child.get("id") and name in ("p", "section", "div", "li"):

@@ -25,6 +25,7 @@ class Block:
     tag: str = ""  # the element it came from ("p", "li", "h2", ...): lists of talks look different
     lead: str = ""  # the bold words it opens with ("<b>Title</b>: notes"), where it opens with some
     links: tuple[str, ...] = ()  # the texts of the links in it ("<a href=…>Full Talk Title</a>")
+    cells: tuple[tuple[str, ...], ...] = ()  # a table row's cells, each as its lines (split at <br> and blocks)
 
 
 # The kinds a talk's media and a talk itself can be: the values `Media.kind` and `TalkEntry.talk_type` take.

@@ -499,3 +499,16 @@ def test_sub_headings_after_a_talks_own_text_are_its_parts_not_talks(tagger):
     got = analyze(tagger, "<p>My notes from SREcon22 Americas.</p>" + body)
     assert [(e.title, e.speakers, e.companies) for e in got.entries] == THEMED_TALKS
     assert all("Every team now owns its alerts" in e.summary for e in got.entries)
+
+
+@pytest.mark.parametrize("row", [
+    "<tr><td>{title}</td><td>{who} ({org})</td><td>{notes}</td></tr>",
+    "<tr><td><b>{title}</b><br>{who}, {org}</td><td>{notes}</td></tr>",
+])
+def test_the_rows_of_a_table_of_talks_without_a_header_are_the_talks(tagger, row):
+    """No "Talk" and "Speaker" header: a row holding a title-like line and, after it, a line of its
+    speakers is a talk, whether the speakers have a cell of their own or a line under the title."""
+    rows = "".join(row.format(title=t, who=w, org=o, notes=n) for _, items in THEMED for t, w, o, n in items)
+    got = analyze(tagger, f"<p>My notes from SREcon22 Americas.</p><table>{rows}</table>")
+    assert [(e.title, e.speakers, e.companies) for e in got.entries] == THEMED_TALKS
+    assert "p99 latency" in got.entries[0].summary

@@ -312,6 +312,26 @@ TITLE_COLUMNS = {"talk", "talks", "title", "talk title", "session", "presentatio
 SPEAKER_COLUMNS = {"speaker", "speakers", "speaker(s)", "presenter", "presenters", "by", "who"}
 
 
+def split_by_talk_rows(blocks: list[Block], person: Callable[[str], bool]) -> list[Section] | None:
+    """Split at the rows of a table of talks without a header: each row holds a title-like line and,
+    after it (in the same cell or the next), a line of its speakers; the rest of the row is its notes.
+    At least two such rows."""
+    sections: list[Section] = []
+    for b in blocks:
+        if b.tag != "tr" or not b.cells:
+            continue
+        lines = [line for cell in b.cells for line in cell if line.strip()]
+        for i, line in enumerate(lines[1:], 1):
+            people = speaker_line(line, person)
+            title = _normalise(lines[i - 1]).strip(" *_\"“”")
+            if people and _title_like(title) and not GENERIC_HEADINGS.fullmatch(title):
+                notes = [text for j, text in enumerate(lines) if j not in (i - 1, i)]
+                sections.append(Section(heading=title, anchor=b.anchor, title=title, people=people,
+                                        blocks=[line, *notes], row=True))
+                break
+    return sections if len(sections) >= 2 else None
+
+
 def split_by_talk_table(blocks: list[Block]) -> list[Section] | None:
     """Split at the rows of a table of talks: a header row with a title column ("Talk", "Title")
     and a speaker column; each row below it is a talk, its speakers from that column."""
@@ -485,7 +505,7 @@ def segment(blocks: list[Block], introduces: Callable[[str], str | None],
         return by_list, "list"
     if by_head:
         return by_head, "headings"
-    by_table = split_by_talk_table(blocks)
+    by_table = split_by_talk_table(blocks) or split_by_talk_rows(blocks, person)
     if by_table:
         return by_table, "table"
     by_terms = split_by_terms(blocks)

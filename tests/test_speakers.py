@@ -512,3 +512,17 @@ def test_the_rows_of_a_table_of_talks_without_a_header_are_the_talks(tagger, row
     got = analyze(tagger, f"<p>My notes from SREcon22 Americas.</p><table>{rows}</table>")
     assert [(e.title, e.speakers, e.companies) for e in got.entries] == THEMED_TALKS
     assert "p99 latency" in got.entries[0].summary
+
+
+def test_paragraphs_numbered_by_hand_are_a_list_of_talks(tagger):
+    """'1. Title (Jane Doe, Uber). Notes' paragraphs in a row: the writer's list, a talk each."""
+    paras = "".join(f"<p>{i}. {t} ({w}, {o}). {n}</p>"
+                    for i, (t, w, o, n) in enumerate((x for _, items in THEMED for x in items), 1))
+    got = analyze(tagger, f"<p>My notes from SREcon22 Americas.</p>{paras}<p>That was my SREcon.</p>")
+    assert [(e.title, e.speakers, e.companies) for e in got.entries] == THEMED_TALKS
+
+
+def test_a_paragraph_that_starts_with_a_number_is_not_a_list(tagger):
+    body = ("<p>2022 was my first SREcon22 Americas, and the talks were good.</p>"
+            "<p>3 things stood out: the hallway track, the lightning talks and the food.</p>")
+    assert len(analyze(tagger, body).entries) == 1

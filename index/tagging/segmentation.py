@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from srefind.models import Block
 
@@ -287,7 +287,7 @@ def _list_talk(b: Block, nxt: Block | None, under_context: bool) -> tuple[Sectio
             return Section(heading=title, anchor=b.anchor, title=title, people=people, blocks=[b.text, nxt.text]), True
     people = _bracketed_speakers(b)
     if people:
-        title = b.lead.strip(" \"“”")
+        title = _bracketed_title(b).strip(" \"“”")
         return Section(heading=title, anchor=b.anchor, title=title, people=people, blocks=[b.text]), False
     lead = parse_lead_item(b.text, b.lead)
     if lead:
@@ -297,14 +297,25 @@ def _list_talk(b: Block, nxt: Block | None, under_context: bool) -> tuple[Sectio
     return None, False
 
 
-BRACKETED_SPEAKERS = re.compile(r"^\s*\((?P<who>[^()]{3,80})\)\s*[:–—-]\s*\S")
+BRACKETED_SPEAKERS = re.compile(r"^\s*\((?P<who>[^()]{3,80})\)\s*[.:–—-]\s*\S")
+TITLE_THEN_BRACKETS = re.compile(r"^(?P<title>[^()]{4,140}?)\s*(?=\()")
+
+
+def _bracketed_title(b: Block) -> str:
+    """The title before '(Jane Doe, Uber): notes' in an item: its bold lead, or the words before the brackets."""
+    if b.lead and b.text.startswith(b.lead):
+        return b.lead
+    m = TITLE_THEN_BRACKETS.match(b.text)
+    return m.group("title") if m else ""
 
 
 def _bracketed_speakers(b: Block) -> list[tuple[str, str]] | None:
-    """'<b>Title</b> (Jane Doe, Uber): notes': the speakers in brackets after a bold title."""
-    if not b.lead or not b.text.startswith(b.lead) or not _title_like(b.lead.strip(" \"“”")):
+    """'<b>Title</b> (Jane Doe, Uber): notes', 'Title (Jane Doe, Uber). Notes': the speakers in
+    brackets after a title."""
+    title = _bracketed_title(b)
+    if not title or not _title_like(title.strip(" \"“”")):
         return None
-    m = BRACKETED_SPEAKERS.match(b.text[len(b.lead):])
+    m = BRACKETED_SPEAKERS.match(b.text[len(title):])
     return parse_affiliation_line(m.group("who")) if m else None
 
 
@@ -495,10 +506,32 @@ def split_by_lead_paragraphs(blocks: list[Block], introduces: Callable[[str], st
     return sections if len(sections) >= 3 else None
 
 
+NUMBERED = re.compile(r"^\s*(?P<n>\d{1,2})[.)]\s+(?=\S)")
+NUMBERED_RUN = 3
+
+
+def _numbered_as_items(blocks: list[Block]) -> list[Block]:
+    """Paragraphs numbered 1., 2., 3. … in a row are the items of a list the writer typed by hand."""
+    out = list(blocks)
+    i = 0
+    while i < len(out):
+        run = i
+        while run < len(out) and out[run].tag == "p" and (m := NUMBERED.match(out[run].text)) \
+                and int(m.group("n")) == run - i + 1:
+            run += 1
+        if run - i >= NUMBERED_RUN:
+            for j in range(i, run):
+                text = NUMBERED.sub("", out[j].text, count=1)
+                out[j] = replace(out[j], tag="li", text=text, lead=out[j].lead if text.startswith(out[j].lead) else "")
+        i = max(run, i + 1)
+    return out
+
+
 def segment(blocks: list[Block], introduces: Callable[[str], str | None],
             person: Callable[[str], bool] = lambda _: False) -> tuple[list[Section], str]:
     """Sections of a page and how they were found: "headings", "list", "table", "terms", "pairs",
     "paragraphs" or "single". `person(name)`: whether a name is a person's (a known given name)."""
+    blocks = _numbered_as_items(blocks)
     by_head = split_by_headings(blocks, person)
     by_list = split_by_talk_list(blocks)
     if by_list and (not by_head or len(by_list) > len(by_head)):

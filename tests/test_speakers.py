@@ -220,6 +220,14 @@ def test_srecon_in_the_title_of_a_post_about_something_else_is_no_write_up(tagge
     assert not got.relevant and "only in the title" in got.reason
 
 
+def test_the_events_organiser_and_host_are_not_a_talks_company(tagger):
+    body = ("<p>At SREcon22 Americas Jane Doe from Lyft explained how her team runs retries with budgets and "
+            "jitter across every service in the mesh.</p><p>USENIX SREcon is organised by USENIX, and this year "
+            "the hallway track was hosted by Google in the lobby.</p>")
+    (entry,) = analyze(tagger, body).entries
+    assert entry.companies == ["Lyft"]
+
+
 def test_companies_listed_after_a_passing_cue_are_all_passing(tagger):
     body = ("<p>Managing SSH access without keys: the speaker said it is done like Facebook, Google and Uber do it, "
             "and then showed the certificate authority they run at Hostinger for SREcon24 EMEA.</p>")

@@ -32,7 +32,8 @@ SUBJECT_AFTER = re.compile(
 SUBJECT_BEFORE = re.compile(r"\b(?:at|from|of|by|with|joined|inside|within)\s+(?:the\s+)?$", re.I)
 PASSING_BEFORE = re.compile(
     r"\b(?:like|such as|e\.g\.,?|eg|similar to|than|unlike|including|compared to|compared with|versus|vs\.?|"
-    r"as|sponsored by|sponsors?|thanks to|e\.g)\s+(?:the\s+)?$",
+    r"as|sponsored by|sponsors?|thanks to|e\.g|(?:organi[sz]ed|hosted|run|put on|chaired|co-chaired) by)"
+    r"\s+(?:the\s+)?$",
     re.I,
 )
 # "follow me on Twitter", "share on LinkedIn", "I tweeted about it on Twitter": a platform, not a subject
@@ -49,7 +50,9 @@ PASSING_LIST = re.compile(
     r"(?:[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,2}\s*(?:,|\band\b|\bor\b|&)\s*)+$")
 PASSING_AFTER = re.compile(
     r"^(?:'s|’s)?\s*(?:book|books|paper|papers|SRE book|does|did|repo|repos|repository|repositories|resource|"
-    r"resources|link|links|gist|gists|magazine|magazines|journal|journals|Queue)\b", re.I)
+    r"resources|link|links|gist|gists|magazine|magazines|journal|journals|Queue"
+    # "USENIX SREcon", "USENIX's SREcon": the event's organiser, not a speaker's company
+    r"|SRE\s?con\w*)\b", re.I)
 SPONSOR = re.compile(r"\bsponsor", re.I)
 NAME = r"[A-Z][a-z][a-zA-Z'’.-]*(?:\s+(?:van|de|von|der|da|del|la|le)?\s*[A-Z][a-z][a-zA-Z'’.-]*){1,2}"
 # an organisation: capitalised words ("Morgan Stanley", "Jet.com"), or a brand written as its lower-case

@@ -256,6 +256,8 @@ def blocks_of(container: Element) -> list[Block]:
     buf: list[str] = []
     pending_anchor = ""
     current_tag = ""
+    lists: list[str] = []  # the lists the walk is inside, outermost first
+    current_shape = ""  # the shape of the list item being read ("ul1")
     lead = ""  # the bold words the block being read opens with
     link_texts: list[str] = []  # the texts of the links in the block being read
 
@@ -280,11 +282,11 @@ def blocks_of(container: Element) -> list[Block]:
         else:
             out.append(Block(kind=kind, text=text, level=level, anchor=anchor or pending_anchor,
                              tag=tag or current_tag, lead=opening if text.startswith(opening) else "",
-                             links=cited))
+                             links=cited, shape=current_shape if kind == "text" else ""))
         pending_anchor = ""
 
     def walk(el: Element) -> None:
-        nonlocal pending_anchor, current_tag, lead
+        nonlocal pending_anchor, current_tag, current_shape, lead
         if el.text:
             buf.append(el.text)
         for child in el:
@@ -318,10 +320,16 @@ def blocks_of(container: Element) -> list[Block]:
                 flush()
                 if child.get("id") and name in ("p", "section", "div", "li"):
                     pending_anchor = child.get("id")
-                outer, current_tag = current_tag, name
+                outer, outer_shape, current_tag = current_tag, current_shape, name
+                if name in ("ul", "ol"):
+                    lists.append(name)
+                elif name == "li":
+                    current_shape = f"{lists[-1] if lists else 'ul'}{max(len(lists), 1)}"
                 walk(child)
                 flush()
-                current_tag = outer
+                if name in ("ul", "ol"):
+                    lists.pop()
+                current_tag, current_shape = outer, outer_shape
             else:
                 if child.get("id") and not buf:
                     pending_anchor = child.get("id")

@@ -534,3 +534,35 @@ def test_a_paragraph_that_starts_with_a_number_is_not_a_list(tagger):
     body = ("<p>2022 was my first SREcon22 Americas, and the talks were good.</p>"
             "<p>3 things stood out: the hallway track, the lightning talks and the food.</p>")
     assert len(analyze(tagger, body).entries) == 1
+
+
+def test_an_untitled_item_among_a_list_of_talks_is_a_talk_and_a_separate_list_of_questions_is_notes(tagger):
+    """Most items of the list open with a talk's title ('Title - notes'); the one that does not is
+    still a talk of that list, while the questions the writer listed in another list under it are
+    that talk's notes, not talks."""
+    body = ("<p>What I took home from the conference:</p><ul>"
+            "<li>Rolling Out Service Mesh at Scale - the team moved two hundred services behind Envoy in a quarter.</li>"
+            "<li>Then a load balancer story, by the Zalando folks, about draining hosts without dropping "
+            "connections when the fleet is resized.</li></ul>"
+            "<ol><li>How do you drain long-lived connections?</li><li>What happens to retries during a drain?</li></ol>"
+            "<ul><li>Queues Everywhere - why every queue needs a limit and an owner, with numbers from production.</li>"
+            "<li>Paging Less, Sleeping More - how one team halved its pages by deleting alerts nobody acted on.</li>"
+            "</ul>")
+    got = analyze(tagger, body)
+    assert got.split == "list"
+    assert [e.title for e in got.entries][::2] == ["Rolling Out Service Mesh at Scale", "Queues Everywhere"]
+    assert len(got.entries) == 4
+    assert got.entries[1].companies == ["Zalando"]
+    assert "retries during a drain" in got.entries[1].summary
+
+
+def test_a_nested_list_under_a_talk_is_its_notes(tagger):
+    body = ("<ul><li>Rolling Out Service Mesh at Scale - the team moved two hundred services behind Envoy."
+            "<ul><li>They started with the services that had the fewest callers and the best tests.</li>"
+            "<li>Each migration step was reversible within minutes through a config flag.</li></ul></li>"
+            "<li>Queues Everywhere - why every queue needs a limit and an owner, with numbers from production.</li>"
+            "<li>Paging Less, Sleeping More - how one team halved its pages by deleting alerts.</li></ul>")
+    got = analyze(tagger, body)
+    assert [e.title for e in got.entries] == ["Rolling Out Service Mesh at Scale", "Queues Everywhere",
+                                             "Paging Less, Sleeping More"]
+    assert "reversible within minutes" in got.entries[0].summary

@@ -89,6 +89,8 @@ def parse_name_first(text: str) -> tuple[str, list[tuple[str, str]]] | None:
     who, title = m.group("who"), m.group("title").strip(" \"“”")
     if len(title.split()) <= len(who.split()) or len(title.split()) > 30:
         return None
+    if title.split()[0].isalpha() and title.split()[0].islower():
+        return None  # "Queues Everywhere - why every queue needs …": a short title, then notes
     lead = TITLE_THEN_NOTES.match(title)  # "Jane Doe — Title: what the writer made of it"
     if lead and _title_like(lead.group("title")):
         title = lead.group("title")
@@ -431,6 +433,22 @@ def split_by_terms(blocks: list[Block]) -> list[Section] | None:
     return talks if len(talks) >= 2 else None
 
 
+SIBLING_TALKS_SHARE = 0.6  # "Title - notes" items among their siblings that make the list one of talks
+SIBLING_TALKS_LEAST = 3
+
+
+def _talk_item_shapes(blocks: list[Block]) -> set[str]:
+    """The list shapes ("ul1") whose items are talks: most of them open with a talk's title
+    ("Title - notes"), so their siblings of a sentence or more are talks the writer did not
+    title ("The Openresty talk, from Shopify, …"). Nested items and other lists stay notes."""
+    items: dict[str, list[bool]] = {}
+    for b in blocks:
+        if b.kind == "text" and b.tag == "li" and b.shape:
+            items.setdefault(b.shape, []).append(parse_lead_item(b.text, b.lead) is not None)
+    return {shape for shape, leads in items.items()
+            if sum(leads) >= SIBLING_TALKS_LEAST and sum(leads) >= SIBLING_TALKS_SHARE * len(leads)}
+
+
 def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
     """Split at list items that name talks: 'Title by Speaker', a title then a 'Speaker, Company'
     item, 'Title - notes' items; under a day or track heading, every list item of a sentence or
@@ -439,6 +457,7 @@ def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
     sections: list[Section] = []
     current: Section | None = None
     under_context = False  # the last heading was a day, date or track heading
+    talk_shapes = _talk_item_shapes(blocks)
     i = 0
     while i < len(blocks):
         b = blocks[i]
@@ -453,7 +472,7 @@ def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
                 current = None  # a paragraph after the list ends the last talk's notes
             continue
         nxt = blocks[i] if i < len(blocks) and blocks[i].kind == "text" else None
-        talk, took_next = _list_talk(b, nxt, under_context)
+        talk, took_next = _list_talk(b, nxt, under_context or b.shape in talk_shapes)
         if talk is not None:
             talk.para = b.tag != "li"
             sections.append(talk)

@@ -336,7 +336,7 @@ def blocks_of(container: Element) -> list[Block]:
                 if name in LEAD_TAGS and not lead and not clean(" ".join(buf)):
                     lead = clean(text_of(child))  # "<b>Title</b>: notes": the title is what is bold
                 if name == "a" and child.get("href"):
-                    link_texts.append(clean(text_of(child)))
+                    link_texts.append(clean(text_of(child).replace("\n", " ")))
                 walk(child)
             if child.tail:
                 buf.append(child.tail)

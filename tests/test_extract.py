@@ -227,3 +227,15 @@ def test_no_space_is_left_between_an_inline_element_and_the_punctuation_after_it
     # the words an item opens with in bold are kept as its lead: "Title: notes" is read by them, not by a space
     assert (item.text, item.lead) == ("Keynote: Paging Less: what it said.", "Keynote: Paging Less")
     assert para.lead == ""
+
+
+def test_a_blocks_link_texts_are_one_line_each_however_the_source_wraps_them():
+    p = page("<article><p>Andrew gave <a href='/t'>The Long\n  Title of\nthe Talk</a>, and "
+             "<a href='/s'>its\nslides</a>.</p></article>")
+    assert p.blocks[0].links == ("The Long Title of the Talk", "its slides")
+
+
+def test_list_items_know_their_list_and_depth():
+    p = page("<article><ul><li>one<ul><li>one a</li></ul></li><li>two</li></ul><ol><li>first</li></ol></article>")
+    assert [(b.text, b.shape) for b in p.blocks] == [("one", "ul1"), ("one a", "ul2"), ("two", "ul1"),
+                                                    ("first", "ol1")]

@@ -335,3 +335,23 @@ def test_what_a_speaker_bio_names_is_not_what_the_talk_is_about(tagger, bio):
     (e,) = entries(tagger, body)
     assert "slo" in e.topics
     assert "kubernetes" not in e.topics and "cloud" not in e.topics
+
+
+def test_a_sentence_listing_a_fields_subjects_is_about_none_of_them(tagger):
+    """A curriculum or an abstract of everything ('Basics: Paging, Dashboards, Capacity planning,
+    Canary releases and DNS') names what a field covers; the talk is about what the rest says."""
+    body = ("<p>At SREcon19 Asia the keynote was about growing as an SRE. The speaker split the craft into "
+            "levels. Basics: Paging, Dashboards, Capacity planning, Canary releases, and DNS. Beyond them, "
+            "the talk was about careers: mentoring juniors, how promotions in an SRE team are decided, hiring "
+            "for curiosity, and how to avoid burnout when the team grows faster than its seniors.</p>")
+    (e,) = entries(tagger, body)
+    assert e.topics == ["culture"]
+
+
+def test_items_of_a_list_that_each_carry_a_sentence_still_count(tagger):
+    """Only short items are an enumeration: a sentence that says something of each subject is about them."""
+    body = ("<p>At SREcon19 Asia the database team showed how they run MySQL at scale: replicas are rebuilt "
+            "from snapshots, schema migrations run online through a queue of changes, and failover of the "
+            "primary database is automated by their orchestrator with no manual step.</p>")
+    (e,) = entries(tagger, body)
+    assert "databases" in e.topics

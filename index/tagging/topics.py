@@ -41,6 +41,10 @@ MAX_TOPICS = 4
 NEGATIVE = "\x00negative"
 SRE_TITLE = re.compile(r"\b(?:SREs?|site reliability)\b", re.I)
 CULTURE = "culture"
+# A sentence of this many short items (of at most this many words) holding terms of this many
+# topics lists subjects ("Monitoring, Alerting, Capacity planning, CI/CD & rollouts, and DNS")
+ENUMERATION_ITEMS, ENUMERATION_ITEM_WORDS, ENUMERATION_TOPICS = 4, 4, 3
+LIST_SEPARATORS = re.compile(r"[,;:()&]|\band\b|\bor\b|\bas well as\b")
 BIO_WEIGHT = 0.3  # a speaker-bio sentence says what the speaker did, not what the talk is about
 _ROLE = (
     r"(?:engineer|sre|manager|architect|lead|developer|director|founder|researcher|scientist"
@@ -146,6 +150,23 @@ class TopicTagger:
                 out.append((topic, weight, token.replace(SEP, " ")))
         return out
 
+    def _enumerates(self, sentence: str) -> bool:
+        """Whether a sentence lists subjects, item after item ("Monitoring, Alerting, Capacity
+        planning, CI/CD & rollouts, and Load Balancing"): short items each holding a term, of
+        several topics. Such a list (a curriculum, a talk's abstract of everything) names what a
+        field covers, not what the talk is about."""
+        if sentence.count(",") < ENUMERATION_ITEMS - 2:
+            return False
+        terms: set[str] = set()
+        topics: set[str] = set()
+        for part in LIST_SEPARATORS.split(sentence):
+            if 0 < len(part.split()) <= ENUMERATION_ITEM_WORDS:
+                found = self.matches(part)
+                if found:
+                    terms.add(found[0][2])
+                    topics.update(topic for topic, _, _ in found)
+        return len(terms) >= ENUMERATION_ITEMS and len(topics) >= ENUMERATION_TOPICS
+
     def tag(self, title: str, blocks: list[str]) -> dict[str, TopicHit]:
         """Score every topic over a title and body blocks; return those over the threshold."""
         return self.select(self.score(title, blocks), title)
@@ -157,8 +178,11 @@ class TopicTagger:
         def add(text: str, place_weight: float, place: str) -> None:
             for sent in _statements(text) if place != "title" else [text]:
                 seen: set[tuple[str, str]] = set()
-                bio = place != "title" and _is_bio(sent)
-                for topic, weight, term in self.matches(sent):
+                matched = self.matches(sent)
+                # "Fundamentals: monitoring, capacity planning, CI/CD and load balancing": a sentence
+                # naming many subjects lists them and is about none, like a bio
+                bio = place != "title" and (_is_bio(sent) or self._enumerates(sent))
+                for topic, weight, term in matched:
                     if bio:
                         weight = WEAK  # what the speaker has done elsewhere is weak evidence at most
                     if (topic, term) in seen:

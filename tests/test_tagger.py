@@ -181,6 +181,10 @@ def test_one_passing_word_is_not_a_topic(tagger):
     ("<p>At SREcon18 Americas the access team showed how engineers log in to hosts with short-lived SSH "
      "certificates instead of SSH keys kept forever: users authenticate against the company directory first.</p>",
      "security"),
+    ("<p>My SREcon25 EMEA proposal is about changing how our product teams work: the cultural change of "
+     "putting developers on call for what they build, which is a people problem more than a tooling one, "
+     "and how we broke down the silos between the two groups.</p>",
+     "culture"),
 ])
 def test_the_vocabulary_of_a_topic_reaches_past_its_headline_words(tagger, summary, topic):
     (e,) = entries(tagger, summary)

@@ -566,3 +566,43 @@ def test_a_nested_list_under_a_talk_is_its_notes(tagger):
     assert [e.title for e in got.entries] == ["Rolling Out Service Mesh at Scale", "Queues Everywhere",
                                              "Paging Less, Sleeping More"]
     assert "reversible within minutes" in got.entries[0].summary
+
+
+LAYOUT_NOTE = ("<p>The speakers walked through what broke, what they measured and what they changed "
+               "afterwards, with numbers from two years of production.</p>")
+
+
+@pytest.mark.parametrize("body", [
+    # every section of the post an <h1>, as some editors make them, the speaker line under it
+    "<h1>{t1}</h1><p>Maria Lindqvist, Spotify</p>{n}<h1>{t2}</h1><p>Tom Baker, Shopify</p>{n}",
+    # the session's kind before the title, the speaker after a dash
+    "<h3>Keynote: {t1} — Maria Lindqvist</h3>{n}<h3>Lightning talk: {t2} — Tom Baker</h3>{n}",
+    # the speaker, a colon, the title
+    "<h2>Maria Lindqvist: {t1}</h2>{n}<h2>Tom Baker: {t2}</h2>{n}",
+    # the title, the speaker and company in brackets, in a heading or a definition list's term
+    "<h2>{t1} (Maria Lindqvist, Spotify)</h2>{n}<h2>{t2} (Tom Baker, Shopify)</h2>{n}",
+    "<dl><dt>{t1} (Maria Lindqvist, Spotify)</dt><dd>{n}</dd><dt>{t2} (Tom Baker, Shopify)</dt><dd>{n}</dd></dl>",
+])
+def test_talk_headings_give_the_title_and_the_speaker_whatever_their_form(tagger, body):
+    body = "<p>My notes from the conference, two talks I liked.</p>" + body.format(
+        t1="Queues That Never Drain", t2="A Year of Error Budgets", n=LAYOUT_NOTE)
+    got = analyze(tagger, body)
+    assert [(e.title, e.speakers) for e in got.entries] == [("Queues That Never Drain", ["Maria Lindqvist"]),
+                                                           ("A Year of Error Budgets", ["Tom Baker"])]
+
+
+def test_a_title_and_subtitle_heading_is_not_a_speaker_and_a_title(tagger):
+    body = ("<h2>OK Log: Coordination-Free Logging</h2>" + LAYOUT_NOTE
+            + "<h2>Queues Everywhere: A Field Guide</h2>" + LAYOUT_NOTE)
+    got = analyze(tagger, body)
+    assert [(e.title, e.speakers) for e in got.entries] == [("OK Log: Coordination-Free Logging", []),
+                                                           ("Queues Everywhere: A Field Guide", [])]
+
+
+def test_one_heading_repeated_atop_embedded_posts_is_not_a_talk(tagger):
+    """Embedded social posts each carry the same <h1> ('SREcon'): the post is one talk's notes."""
+    body = ("<p>Jane Doe (Acme)</p><p>Next talk: a guide to network monitoring.</p>"
+            + "".join(f"<h1>SREcon</h1><p>Point {i} the speaker made about probes and the paths they take "
+                      f"through other networks.</p>" for i in range(4)))
+    got = analyze(tagger, body, title="SREcon20 Americas: A Guide to Network Monitoring")
+    assert len(got.entries) == 1

@@ -12,6 +12,7 @@ A page about one talk is one entry.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -98,6 +99,33 @@ def parse_name_first(text: str) -> tuple[str, list[tuple[str, str]]] | None:
     return title, [(n, org) for n in split_names(who)]
 
 
+TITLE_BRACKETS = re.compile(r"^(?P<title>[^()]{4,160}?)\s*\((?P<who>[^()]{3,80})\)\s*$")
+
+
+def parse_title_brackets(text: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """'Title (Jane Doe, Uber)' -> ('Title', [('Jane Doe', 'Uber')]): the speakers in brackets after it."""
+    m = TITLE_BRACKETS.match(_normalise(text))
+    if not m or not _title_like(m.group("title").strip(" \"“”")):
+        return None
+    people = parse_affiliation_line(m.group("who"))
+    return (m.group("title").strip(" \"“”"), people) if people else None
+
+
+NAME_COLON = re.compile(rf"^(?P<who>{NAMES})\s*:\s+(?P<title>\S.{{4,200}})$")
+
+
+def parse_name_colon_title(text: str, person: Callable[[str], bool]) -> tuple[str, list[tuple[str, str]]] | None:
+    """'Jane Doe: Title' -> ('Title', [('Jane Doe', '')]) when every name before the colon is a
+    person's (a known given name): 'OK Log: Coordination-Free Logging' is a title with a subtitle."""
+    m = NAME_COLON.match(_normalise(text))
+    if not m:
+        return None
+    names = split_names(m.group("who"))
+    if not names or not all(person(n) for n in names):
+        return None
+    return m.group("title").strip(" \"“”"), [(n, "") for n in names]
+
+
 def parse_affiliation_line(text: str) -> list[tuple[str, str]] | None:
     """'Jane Doe, John Roe, Uber' or 'Jane Doe (Uber)' -> [(name, org), ...]; None otherwise. Speakers of
     several organisations come in groups, as organisers' programs write them: 'Jane Doe, Jeli, and
@@ -160,10 +188,19 @@ ABSTRACT = re.compile(r"abstract|talk abstract|description|talk description", re
 def split_by_headings(blocks: list[Block], person: Callable[[str], bool] = lambda _: False) -> list[Section] | None:
     """Split at the highest heading level (h2-h4) that holds at least two talk-like headings.
     A page with one "Abstract" heading documents one talk (its other headings are its parts)."""
-    body = [b for b in blocks if not (b.kind == "heading" and b.level == 1)]
+    # The page's own title is its first <h1>; some editors (Medium's among them) give every section
+    # of the post an <h1> too, and then those are the headings to split at
+    titled = bool(blocks) and blocks[0].kind == "heading" and blocks[0].level == 1
+    body = blocks[1:] if titled else blocks
+    levels: tuple[int, ...] = (1, 2, 3, 4)
+    h1s = Counter(b.text.strip().casefold() for b in body if b.kind == "heading" and b.level == 1)
+    # ... each its own: one text over and over ("SREcon" atop every embedded post) is not a talk
+    if sum(1 for text, n in h1s.items() if n == 1 and _talk_heading(text)) < 2 or max(h1s.values()) > 1:
+        body = [b for b in body if not (b.kind == "heading" and b.level == 1)]
+        levels = (2, 3, 4)
     if sum(1 for b in body if b.kind == "heading" and ABSTRACT.fullmatch(b.text.strip(" :"))) == 1:
         return None
-    for level in (2, 3, 4):
+    for level in levels:
         heads = [b for b in body if b.kind == "heading" and b.level == level and _talk_heading(b.text)]
         if len(heads) < 2:
             continue
@@ -172,7 +209,8 @@ def split_by_headings(blocks: list[Block], person: Callable[[str], bool] = lambd
         for b in body:
             if b.kind == "heading" and b.level <= level:
                 if b.level == level and _talk_heading(b.text):
-                    parsed = parse_title_line(b.text)
+                    parsed = (parse_title_line(b.text) or parse_title_brackets(b.text)
+                              or parse_name_colon_title(b.text, person))
                     title, people = parsed if parsed else (b.text, [])
                     current = []
                     sections.append((Section(heading=b.text, anchor=b.anchor, title=title, people=people), current))
@@ -421,7 +459,7 @@ def split_by_terms(blocks: list[Block]) -> list[Section] | None:
     current: Section | None = None
     for b in blocks:
         if b.tag == "dt" and _title_like(b.text.strip(" \"“”")):
-            parsed = parse_title_line(b.text) or parse_name_first(b.text)
+            parsed = parse_title_line(b.text) or parse_title_brackets(b.text) or parse_name_first(b.text)
             title, people = parsed if parsed else (b.text.strip(" \"“”"), [])
             current = Section(heading=b.text, anchor=b.anchor, title=title, people=people)
             sections.append(current)

@@ -75,6 +75,10 @@ TALK_TAIL = re.compile(r"\s*[:,–—-]\s*(?:this|the)\s+(?:talk|session|present
                        r"(?:\s+(?:given|presented|delivered))?\s*$", re.I)
 PLACED_AFTER = re.compile(r"\s*(?:,\s*)?(?:at|@|from|of)\s+(?P<org>SRE\s?con|[A-Z][\w.&-]+)")
 NUMBERING = re.compile(r"^\s*(?:\d{1,2}|[ivx]{1,4})[.):]\s+", re.I)
+# "Keynote: Title", "Closing keynote — Title", "Lightning talk: Title": what kind of session, not its title
+# (a panel's "Panel Discussion: …" is often the title itself and stays)
+SESSION_LABEL = re.compile(r"^(?:(?:opening|closing|morning|afternoon|day\s+\w+)\s+)?(?:keynote|plenary|lightning\s+talk|talk)"
+                           r"\s*(?::|\s[–—-])\s+(?=\S)", re.I)
 EVENT = r"SRE\s?con[\w/'’ -]{0,30}?"
 AT_EVENT = re.compile(rf"\s*(?:[,(]\s*)?\b(?:at|@)\s+{EVENT}\)?\s*$", re.I)  # "… at SREcon 2019"
 # "Talk at SRECON EU: Title", "My notes from SREcon19: Title", "SREcon23 Americas - Title"
@@ -231,7 +235,7 @@ class SpeakerFinder:
     # -- titles ----------------------------------------------------------------------
     def clean_title(self, title: str) -> str:
         """A heading as a talk title: list numbering, "by <speaker> …" and "at SREcon …" taken off."""
-        t = EVENT_PREFIX.sub("", NUMBERING.sub("", title.strip()))
+        t = SESSION_LABEL.sub("", EVENT_PREFIX.sub("", NUMBERING.sub("", title.strip())))
         m = BY.search(t)
         if m and m.start() > 8 and (self.person(m.group("name"), strong=False)
                                     or self.person(m.group("name"), strong=True) and AT_EVENT.search(t)):

@@ -606,3 +606,37 @@ def test_one_heading_repeated_atop_embedded_posts_is_not_a_talk(tagger):
                       f"through other networks.</p>" for i in range(4)))
     got = analyze(tagger, body, title="SREcon20 Americas: A Guide to Network Monitoring")
     assert len(got.entries) == 1
+
+
+@pytest.mark.parametrize("body, speakers", [
+    ("<h2>Talk 1: {t1}</h2>{n}<h2>Talk 2: {t2}</h2>{n}", [[], []]),
+    ("<h3>10:30 — {t1}</h3>{n}<h3>11:15–12:00 {t2}</h3>{n}", [[], []]),
+    ("<h2>🎤 {t1}</h2>{n}<h2>🎤 {t2}</h2>{n}", [[], []]),
+    ("<h2>“{t1}”</h2><p>by Maria Lindqvist, Spotify</p>{n}<h2>“{t2}”</h2><p>by Tom Baker, Shopify</p>{n}",
+     [["Maria Lindqvist"], ["Tom Baker"]]),
+    ("<h2>Maria Lindqvist - {t1}</h2>{n}<h2>Tom Baker - {t2}</h2>{n}", [["Maria Lindqvist"], ["Tom Baker"]]),
+    ("<ul><li><strong>{t1}</strong> — Maria Lindqvist (Spotify): {n_}</li>"
+     "<li><strong>{t2}</strong> — Tom Baker (Shopify): {n_}</li></ul>", [["Maria Lindqvist"], ["Tom Baker"]]),
+    ("<p><strong>{t1}</strong> by Maria Lindqvist. {n_}</p><p><strong>{t2}</strong> by Tom Baker. {n_}</p>",
+     [["Maria Lindqvist"], ["Tom Baker"]]),
+])
+def test_what_a_talk_heading_carries_besides_the_title_is_not_the_title(tagger, body, speakers):
+    """A session number, a time slot, a pictograph or quotes around it; the speaker on the bold
+    title's other side of a dash or after 'by'."""
+    body = "<p>My notes from the conference, two talks I liked.</p>" + body.format(
+        t1="Queues That Never Drain", t2="A Year of Error Budgets", n=LAYOUT_NOTE, n_=LAYOUT_NOTE[3:-4])
+    got = analyze(tagger, body)
+    assert [e.title for e in got.entries] == ["Queues That Never Drain", "A Year of Error Budgets"]
+    assert [e.speakers for e in got.entries] == speakers
+
+
+def test_a_prose_recap_is_split_by_who_spoke_and_labelled_by_what_about(tagger):
+    body = ("<p>SREcon was a good one this year.</p>"
+            "<p>Maria Lindqvist from Spotify talked about queues that never drain. " + LAYOUT_NOTE[3:-4] + "</p>"
+            "<p>Tom Baker from Shopify gave a talk on error budgets, and why they slip. " + LAYOUT_NOTE[3:-4] + "</p>"
+            "<p>Daniel Kowalski of Zalando presented how they rebuilt paging. " + LAYOUT_NOTE[3:-4] + "</p>")
+    got = analyze(tagger, body)
+    assert [(e.speakers, e.companies) for e in got.entries] == [
+        (["Maria Lindqvist"], ["Spotify"]), (["Tom Baker"], ["Shopify"]), (["Daniel Kowalski"], ["Zalando"])]
+    assert [e.title for e in got.entries][:2] == ["Maria Lindqvist from Spotify on queues that never drain",
+                                                 "Tom Baker from Shopify on error budgets"]

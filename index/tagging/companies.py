@@ -61,7 +61,7 @@ ORG = (r"(?:[A-Z0-9](?:[\w&'’-]|\.(?=\w))*(?:\s+(?:of|and|&)?\s*[A-Z0-9](?:[\w
        r"|[a-z][\w-]*(?:\.[a-z][\w-]*)*\.(?:io|com|net|org|dev|ai|co|app|cloud|sh)\b)")
 AFFILIATION_PATTERNS = [
     re.compile(rf"(?P<name>{NAME})\s*\((?P<org>{ORG})\)"),  # Jane Doe (Uber)
-    re.compile(rf"(?P<name>{NAME})\s+(?:from|at)\s+(?P<org>{ORG})"),  # Jane Doe from Uber
+    re.compile(rf"(?P<name>{NAME})\s+(?:from|at|of)\s+(?P<org>{ORG})"),  # Jane Doe from Uber, Jane Doe of Uber
     re.compile(rf"(?P<name>{NAME}),\s+(?:an?\s+[\w\s-]{{0,40}}?\s+at\s+)?(?P<org>{ORG})\s*(?:$|[;—–|])"),  # Jane Doe, Uber
     re.compile(rf"(?P<name>{NAME})\s+@(?P<org>[A-Za-z][\w.-]+)"),  # Jane Doe @Uber
 ]

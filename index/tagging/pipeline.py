@@ -40,6 +40,11 @@ CODE_SYMBOLS = 0.06
 PROGRAM_MIN_TALKS = 5  # a talk list this long, with no notes on any talk, is a program
 PROGRAM_LINE_WORDS = 40
 PROGRAM_PROSE_WORDS = 50  # ... and with fewer words than this around it (a write-up says what the writer thought)
+# A recap's sentence that says who spoke about what: the two make the untitled talk's label
+TALKED_ABOUT = re.compile(
+    r"^(?P<who>[A-Z][^.;:!?]{2,60}?)\s+(?:talked|spoke|presented|(?:gave|delivered)\s+(?:a|an|the|their|his|her)\s+"
+    r"(?:[\w-]+\s+){0,2}(?:talk|keynote|presentation|session))\s+(?:about|on)\s+(?P<about>[^.;:!?()]{6,80}?)"
+    r"(?=[.;:!?(]|,\s|\s+(?:and|which|where|with)\s|$)")
 TITLE_SUFFIX = re.compile(r"\s+[|·•–—-]\s+[^|·•–—-]{2,60}$")
 # What a write-up of a talk says somewhere: the talk, its speaker, its slides (a page with SREcon in
 # its title and none of these, nor any company or speaker, is about something else: photos, a joke)
@@ -149,6 +154,9 @@ class Tagger:
         stated = stated_title(first)
         if stated:
             return stated, []
+        m = TALKED_ABOUT.match(first)
+        if m:  # "Jane Doe from Uber talked about queues that never drain." -> "Jane Doe from Uber on queues …"
+            return f"{m.group('who')} on {m.group('about').strip()}", []
         title = first if len(first) <= 110 else first[:107].rsplit(" ", 1)[0] + "…"
         return title, []
 

@@ -126,6 +126,15 @@ def parse_name_colon_title(text: str, person: Callable[[str], bool]) -> tuple[st
     return m.group("title").strip(" \"“”"), [(n, "") for n in names]
 
 
+def _known_names_first(text: str, person: Callable[[str], bool]) -> tuple[str, list[tuple[str, str]]] | None:
+    """'Jane Doe — Title' in a heading, when the names are people's (known given names): a heading
+    'Queues Everywhere — A Field Guide' is a title and its subtitle."""
+    parsed = parse_name_first(text)
+    if not parsed or not all(person(n) for n, _ in parsed[1]) or person(parsed[0]):
+        return None
+    return parsed
+
+
 def parse_affiliation_line(text: str) -> list[tuple[str, str]] | None:
     """'Jane Doe, John Roe, Uber' or 'Jane Doe (Uber)' -> [(name, org), ...]; None otherwise. Speakers of
     several organisations come in groups, as organisers' programs write them: 'Jane Doe, Jeli, and
@@ -209,8 +218,8 @@ def split_by_headings(blocks: list[Block], person: Callable[[str], bool] = lambd
         for b in body:
             if b.kind == "heading" and b.level <= level:
                 if b.level == level and _talk_heading(b.text):
-                    parsed = (parse_title_line(b.text) or parse_title_brackets(b.text)
-                              or parse_name_colon_title(b.text, person))
+                    parsed = (_known_names_first(b.text, person) or parse_title_line(b.text)
+                              or parse_title_brackets(b.text) or parse_name_colon_title(b.text, person))
                     title, people = parsed if parsed else (b.text, [])
                     current = []
                     sections.append((Section(heading=b.text, anchor=b.anchor, title=title, people=people), current))
@@ -317,6 +326,10 @@ def parse_lead_item(text: str, lead: str = "") -> str | None:
 def _list_talk(b: Block, nxt: Block | None, under_context: bool) -> tuple[Section | None, bool]:
     """The talk a list item starts, if it starts one, and whether it took the next item too
     (a 'Speaker, Company' item under a title item)."""
+    people = _lead_speakers(b)
+    if people:  # "<b>Title</b> — Jane Doe (Uber): notes": bold is the title
+        title = b.lead.strip(" \"“”")
+        return Section(heading=title, anchor=b.anchor, title=title, people=people, blocks=[b.text]), False
     parsed = parse_name_first(b.text) or parse_title_line(b.text)
     if parsed:
         return Section(heading=parsed[0], anchor=b.anchor, title=parsed[0], people=parsed[1], blocks=[b.text]), False
@@ -349,9 +362,34 @@ def _bracketed_title(b: Block) -> str:
     return m.group("title") if m else ""
 
 
+# After a bold title: " — Jane Doe (Uber): notes", " by Jane Doe, Uber. Notes", " - Jane Doe and John Roe: notes"
+LEAD_SPEAKERS = re.compile(
+    rf"^\s*(?:[–—-]|by|,\s*by)\s+(?P<who>{NAMES}(?:\s*\([^()]{{2,60}}\)|,\s*[A-Z][^:.;,()]{{1,40}})?)"
+    rf"\s*(?:[:.;]\s|\s[–—-]\s|$)")
+
+
+def _lead_speakers(b: Block) -> list[tuple[str, str]] | None:
+    """'<b>Title</b> — Jane Doe (Uber): notes', '<b>Title</b> by Jane Doe. Notes': the speakers right
+    after a bold title (what is bold is the title, whichever side the names are on)."""
+    if not b.lead or not b.text.startswith(b.lead) or not _title_like(b.lead.strip(" \"“”")):
+        return None
+    m = LEAD_SPEAKERS.match(b.text[len(b.lead):])
+    if not m:
+        return None
+    who = m.group("who")
+    people = parse_affiliation_line(who)
+    if people:
+        return people
+    names = split_names(who)
+    return [(n, "") for n in names] if names and all(re.fullmatch(NAME, n) for n in names) else None
+
+
 def _bracketed_speakers(b: Block) -> list[tuple[str, str]] | None:
     """'<b>Title</b> (Jane Doe, Uber): notes', 'Title (Jane Doe, Uber). Notes': the speakers in
-    brackets after a title."""
+    brackets after a title; or right after a bold title ('<b>Title</b> — Jane Doe (Uber): notes')."""
+    after_lead = _lead_speakers(b)
+    if after_lead:
+        return after_lead
     title = _bracketed_title(b)
     if not title or not _title_like(title.strip(" \"“”")):
         return None

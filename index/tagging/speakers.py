@@ -16,6 +16,7 @@ is the talk "The SRE I Aspire To Be" by Yaniv Aknin.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 
 from .companies import NOT_NAME_WORDS, NOT_ORGS
@@ -77,8 +78,12 @@ PLACED_AFTER = re.compile(r"\s*(?:,\s*)?(?:at|@|from|of)\s+(?P<org>SRE\s?con|[A-
 NUMBERING = re.compile(r"^\s*(?:\d{1,2}|[ivx]{1,4})[.):]\s+", re.I)
 # "Keynote: Title", "Closing keynote — Title", "Lightning talk: Title": what kind of session, not its title
 # (a panel's "Panel Discussion: …" is often the title itself and stays)
-SESSION_LABEL = re.compile(r"^(?:(?:opening|closing|morning|afternoon|day\s+\w+)\s+)?(?:keynote|plenary|lightning\s+talk|talk)"
-                           r"\s*(?::|\s[–—-])\s+(?=\S)", re.I)
+SESSION_LABEL = re.compile(r"^(?:(?:opening|closing|morning|afternoon|day\s+\w+)\s+)?(?:keynote|plenary|lightning\s+talk|talk"
+                           r"|session)(?:\s*(?:#|no\.?\s*)?\d{1,2})?\s*(?::|\s[–—-])\s+(?=\S)", re.I)
+# "10:30 — Title", "9.00am: Title", "14:00–14:45 Title": the time slot it was given
+TIME_PREFIX = re.compile(r"^\d{1,2}[:.]\d\d\s*(?:[ap]\.?m\.?)?(?:\s*[–—-]\s*\d{1,2}[:.]\d\d\s*(?:[ap]\.?m\.?)?)?"
+                         r"\s*(?:[:|–—-]\s*)?(?=[^\W\d])", re.I)
+QUOTED = re.compile(r'^["“](?P<title>[^"“”]+)["”]$')
 EVENT = r"SRE\s?con[\w/'’ -]{0,30}?"
 AT_EVENT = re.compile(rf"\s*(?:[,(]\s*)?\b(?:at|@)\s+{EVENT}\)?\s*$", re.I)  # "… at SREcon 2019"
 # "Talk at SRECON EU: Title", "My notes from SREcon19: Title", "SREcon23 Americas - Title"
@@ -235,7 +240,8 @@ class SpeakerFinder:
     # -- titles ----------------------------------------------------------------------
     def clean_title(self, title: str) -> str:
         """A heading as a talk title: list numbering, "by <speaker> …" and "at SREcon …" taken off."""
-        t = SESSION_LABEL.sub("", EVENT_PREFIX.sub("", NUMBERING.sub("", title.strip())))
+        t = SESSION_LABEL.sub("", EVENT_PREFIX.sub("", NUMBERING.sub("", TIME_PREFIX.sub("", _unmarked(title)))))
+        t = QUOTED.sub(r"\g<title>", t.strip())
         m = BY.search(t)
         if m and m.start() > 8 and (self.person(m.group("name"), strong=False)
                                     or self.person(m.group("name"), strong=True) and AT_EVENT.search(t)):
@@ -243,6 +249,14 @@ class SpeakerFinder:
         t = AT_EVENT.sub("", t).rstrip(" ,–—-:")
         t = TALK_TAIL.sub("", t).rstrip(" ,–—-:")  # "Title : this talk was" (by … cut above)
         return t or title.strip()
+
+
+def _unmarked(title: str) -> str:
+    """A title without the pictographs and bullets a heading may open with ("🎤 Title", "• Title")."""
+    t = title.strip()
+    while t and (unicodedata.category(t[0]) in ("So", "Sk", "Sm", "Mn", "Cf") or t[0] in "•·*►▶→"):
+        t = t[1:].lstrip()
+    return t or title.strip()
 
 
 # A given name written as initials: "JC van Winkel", "J. Paul Reed", "A.J. Smith"

@@ -640,3 +640,31 @@ def test_a_prose_recap_is_split_by_who_spoke_and_labelled_by_what_about(tagger):
         (["Maria Lindqvist"], ["Spotify"]), (["Tom Baker"], ["Shopify"]), (["Daniel Kowalski"], ["Zalando"])]
     assert [e.title for e in got.entries][:2] == ["Maria Lindqvist from Spotify on queues that never drain",
                                                  "Tom Baker from Shopify on error budgets"]
+
+
+@pytest.mark.parametrize("talk, speakers", [
+    # a wholly bold line above each talk's notes: a heading made by hand
+    ("<p><strong>{t}</strong></p><p>{n}</p>", False),
+    # a bold title opening the paragraph of notes, with a dash or a colon (inside the bold or after it)
+    ("<p><strong>{t}</strong> – {n}</p>", False),
+    ("<p><strong>{t}:</strong> {n}</p>", False),
+    # the title quoted, then 'by' the speaker and the company
+    ("<p>“{t}” by {w} ({o})</p><p>{n}</p>", True),
+    # the speaker as the heading, the title on the line under it
+    ("<h3>{w} ({o})</h3><p><em>{t}</em></p><p>{n}</p>", True),
+])
+def test_hand_made_headings_and_speaker_headings_find_each_talk(tagger, talk, speakers):
+    talks = [("Queues That Never Drain", "Maria Lindqvist", "Spotify"), ("A Year of Error Budgets", "Tom Baker", "Shopify"),
+             ("Rebuilding the Pager", "Daniel Kowalski", "Zalando")]
+    body = "<p>My notes from the conference.</p>" + "".join(
+        talk.format(t=t, w=w, o=o, n=LAYOUT_NOTE[3:-4]) for t, w, o in talks)
+    got = analyze(tagger, body)
+    assert [e.title for e in got.entries] == [t for t, _, _ in talks]
+    assert [e.speakers for e in got.entries] == ([[w] for _, w, _ in talks] if speakers else [[], [], []])
+
+
+def test_bold_labels_that_are_not_titles_do_not_split_a_post(tagger):
+    body = ("<p>SREcon24 EMEA was my first conference as a speaker.</p>"
+            "<p><strong>Update:</strong> the slides of my talk on queue limits are now online, with the recording.</p>"
+            "<p><strong>Full disclosure:</strong> my employer paid for the trip, and for the hotel near the venue.</p>")
+    assert len(analyze(tagger, body).entries) == 1

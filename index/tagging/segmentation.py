@@ -95,6 +95,8 @@ def parse_name_first(text: str) -> tuple[str, list[tuple[str, str]]] | None:
     lead = TITLE_THEN_NOTES.match(title)  # "Jane Doe — Title: what the writer made of it"
     if lead and _title_like(lead.group("title")):
         title = lead.group("title")
+    elif _capitalised_share(title) < 0.5:
+        return None  # "Queues Everywhere – The speakers walked through …": a title, then its notes
     org = (m.group("org") or m.group("org2") or "").strip()
     return title, [(n, org) for n in split_names(who)]
 
@@ -221,6 +223,8 @@ def split_by_headings(blocks: list[Block], person: Callable[[str], bool] = lambd
                     parsed = (_known_names_first(b.text, person) or parse_title_line(b.text)
                               or parse_title_brackets(b.text) or parse_name_colon_title(b.text, person))
                     title, people = parsed if parsed else (b.text, [])
+                    if not parsed and (named := _speaker_heading(b.text, person)):
+                        title, people = "", named  # "Jane Doe (Uber)" over the talk: its title comes next
                     current = []
                     sections.append((Section(heading=b.text, anchor=b.anchor, title=title, people=people), current))
                 else:
@@ -244,8 +248,17 @@ def split_by_headings(blocks: list[Block], person: Callable[[str], bool] = lambd
     return None
 
 
+def _speaker_heading(text: str, person: Callable[[str], bool]) -> list[tuple[str, str]] | None:
+    """A heading that names the speakers only ('Jane Doe (Uber)', 'Jane Doe and John Roe, Uber')."""
+    people = parse_affiliation_line(text)
+    return people if people and all(person(n) for n, _ in people) else None
+
+
 def _filled(section: Section, blocks: list[Block]) -> Section:
     section.blocks = [b.text for b in blocks]
+    if not section.title and section.people and blocks and blocks[0].kind == "text" \
+            and _title_like(blocks[0].text.strip(" \"“”")):
+        section.title = blocks[0].text.strip(" \"“”")  # the line under a speaker heading
     if section.title:
         section.title = next((full for b in blocks[:2] for full in b.links if _extends(section.title, full)),
                              section.title)
@@ -298,8 +311,13 @@ def _title_like(text: str) -> bool:
     words = text.split()
     if not 2 <= len(words) <= 16 or not text[:1].isupper() or text.rstrip()[-1:] in ".!?,;":
         return False
-    long_words = [w for w in words if len(w) > 3]
-    return bool(long_words) and sum(w[:1].isupper() for w in long_words) / len(long_words) >= 0.5
+    return _capitalised_share(text) >= 0.5
+
+
+def _capitalised_share(text: str) -> float:
+    """The share of a text's longer words that are capitalised: high in a title, low in prose."""
+    long_words = [w for w in text.split() if len(w) > 3]
+    return sum(w[:1].isupper() for w in long_words) / len(long_words) if long_words else 0.0
 
 
 # What follows a bold lead that is the item's title: ": notes", " - notes", ". This talk …"
@@ -312,8 +330,10 @@ def parse_lead_item(text: str, lead: str = "") -> str | None:
 
     A bold lead is the title wherever its item goes on after it; a title with a colon of its own
     ("OK Log: Coordination-Free Logging: notes") is whole only that way."""
-    if lead and text.startswith(lead) and AFTER_LEAD.match(text[len(lead):]):
-        text = lead.rstrip(" :") + " : " + text[len(lead):].lstrip(" :–—-")
+    rest = text[len(lead):] if lead and text.startswith(lead) else ""
+    if rest and (AFTER_LEAD.match(rest) or lead.rstrip().endswith(":") and len(rest.strip()) >= 15):
+        # "<b>Title</b>: notes", "<b>Title:</b> notes"
+        text = lead.rstrip(" :") + " : " + rest.lstrip(" :–—-")
     m = LEAD_ITEM.match(_normalise(text))
     if not m:
         return None
@@ -352,6 +372,12 @@ def _list_talk(b: Block, nxt: Block | None, under_context: bool) -> tuple[Sectio
 
 BRACKETED_SPEAKERS = re.compile(r"^\s*\((?P<who>[^()]{3,80})\)\s*[.:–—-]\s*\S")
 TITLE_THEN_BRACKETS = re.compile(r"^(?P<title>[^()]{4,140}?)\s*(?=\()")
+
+
+def _lead_paragraph(b: Block) -> bool:
+    """'<p><b>Title</b>: notes</p>', '<p><b>Title</b> – notes</p>': a paragraph opening with a bold title."""
+    return (b.tag == "p" and bool(b.lead) and not GENERIC_HEADINGS.fullmatch(b.lead.strip(" :"))
+            and parse_lead_item(b.text, b.lead) is not None)
 
 
 def _bracketed_title(b: Block) -> str:
@@ -541,7 +567,7 @@ def split_by_talk_list(blocks: list[Block]) -> list[Section] | None:
         if b.kind == "heading":
             under_context, current = context_heading(b.text), None
             continue
-        if b.tag != "li" and not _bracketed_speakers(b):
+        if b.tag != "li" and not _bracketed_speakers(b) and not _lead_paragraph(b):
             if current is not None and current.para:
                 current.blocks.append(b.text)  # notes after a talk's own paragraph are its notes
             else:
@@ -622,11 +648,38 @@ def _numbered_as_items(blocks: list[Block]) -> list[Block]:
     return out
 
 
+BOLD_HEADING_WORDS = 16
+
+
+def _bold_paragraphs_as_headings(blocks: list[Block]) -> list[Block]:
+    """Paragraphs that are wholly bold and shaped like a title, two or more of them each followed by
+    text, are the headings the writer made by hand (a bold line above each talk's notes): they become
+    headings one level under the page's lowest real one."""
+    def bold_title(i: int) -> bool:
+        b = blocks[i]
+        return (b.kind == "text" and b.tag == "p" and bool(b.lead) and b.lead.strip(" :") == b.text.strip(" :")
+                and len(b.text.split()) <= BOLD_HEADING_WORDS and _title_like(b.text.strip(" :\"“”"))
+                and not GENERIC_HEADINGS.fullmatch(b.text.strip()) and parse_affiliation_line(b.text) is None
+                and i + 1 < len(blocks)
+                and blocks[i + 1].kind == "text" and not (blocks[i + 1].lead and blocks[i + 1].lead == blocks[i + 1].text))
+    marked = [i for i in range(len(blocks)) if bold_title(i)]
+    if len(marked) < 2:
+        return blocks
+    levels = [b.level for b in blocks if b.kind == "heading" and b.level >= 2]
+    level = max(levels, default=1) + 1
+    if level > 4:
+        return blocks
+    out = list(blocks)
+    for i in marked:
+        out[i] = replace(out[i], kind="heading", level=level, tag=f"h{level}", text=out[i].text.strip(" :"), lead="")
+    return out
+
+
 def segment(blocks: list[Block], introduces: Callable[[str], str | None],
             person: Callable[[str], bool] = lambda _: False) -> tuple[list[Section], str]:
     """Sections of a page and how they were found: "headings", "list", "table", "terms", "pairs",
     "paragraphs" or "single". `person(name)`: whether a name is a person's (a known given name)."""
-    blocks = _numbered_as_items(blocks)
+    blocks = _bold_paragraphs_as_headings(_numbered_as_items(blocks))
     by_head = split_by_headings(blocks, person)
     by_list = split_by_talk_list(blocks)
     if by_list and (not by_head or len(by_list) > len(by_head)):

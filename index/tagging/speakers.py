@@ -241,13 +241,13 @@ class SpeakerFinder:
     def clean_title(self, title: str) -> str:
         """A heading as a talk title: list numbering, "by <speaker> …" and "at SREcon …" taken off."""
         t = SESSION_LABEL.sub("", EVENT_PREFIX.sub("", NUMBERING.sub("", TIME_PREFIX.sub("", _unmarked(title)))))
-        t = QUOTED.sub(r"\g<title>", t.strip())
         m = BY.search(t)
         if m and m.start() > 8 and (self.person(m.group("name"), strong=False)
                                     or self.person(m.group("name"), strong=True) and AT_EVENT.search(t)):
             t = t[: m.start()].rstrip(" ,–—-:")
         t = AT_EVENT.sub("", t).rstrip(" ,–—-:")
         t = TALK_TAIL.sub("", t).rstrip(" ,–—-:")  # "Title : this talk was" (by … cut above)
+        t = QUOTED.sub(r"\g<title>", t.strip())  # "“Title” by Jane Doe"
         return t or title.strip()
 
 

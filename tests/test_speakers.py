@@ -668,3 +668,34 @@ def test_bold_labels_that_are_not_titles_do_not_split_a_post(tagger):
             "<p><strong>Update:</strong> the slides of my talk on queue limits are now online, with the recording.</p>"
             "<p><strong>Full disclosure:</strong> my employer paid for the trip, and for the hotel near the venue.</p>")
     assert len(analyze(tagger, body).entries) == 1
+
+
+@pytest.mark.parametrize("bold", [False, True])
+def test_a_picks_post_grouped_by_theme_with_time_slots_gives_each_talk(tagger, bold):
+    """'Must see' themes over talks given as a time slot, the title (bold or not), a speaker line,
+    the abstract, the bio and the writer's comment."""
+    def talk(slot: str, title: str, who: str) -> str:
+        shown = f"<strong>{title}</strong>" if bold else title
+        return (f"<p>{slot}</p><p>{shown}</p><p>{who}</p>{LAYOUT_NOTE}"
+                f"<p>{who.split(',')[0]} has worked on paging systems for a decade.</p>"
+                "<p>My comment: the best talk of the morning.</p>")
+    body = ("<p>Here are my picks.</p><h2>Must See</h2>"
+            + talk("Tuesday, 14:15–15:00 (Opening Plenary)", "Queues That Never Drain", "Maria Lindqvist, Spotify")
+            + talk("Tuesday, 15:00–16:00", "A Year of Error Budgets", "Tom Baker, Shopify")
+            + "<h2>Great Teams</h2>" + talk("Wednesday, 09:00–09:45", "Rebuilding the Pager", "Daniel Kowalski, Zalando"))
+    got = analyze(tagger, body, title="Best talks at SREcon24")
+    assert [(e.title, e.speakers, e.companies) for e in got.entries] == [
+        ("Queues That Never Drain", ["Maria Lindqvist"], ["Spotify"]),
+        ("A Year of Error Budgets", ["Tom Baker"], ["Shopify"]),
+        ("Rebuilding the Pager", ["Daniel Kowalski"], ["Zalando"])]
+
+
+def test_the_people_whose_bios_follow_a_presenters_heading_are_the_speakers(tagger):
+    body = ("<p>Alerts that nobody acts on are worse than none: this talk shows how to find and delete them.</p>"
+            "<h3>Presenters</h3>"
+            "<p>Maria Lindqvist's background is in networking and large fleets of load balancers.</p>"
+            "<p>Tom Baker (Shopify) started his career writing pagers for a telco.</p>"
+            "<p>Ramprasad is a member of the reliability team at a marketplace.</p>"
+            "<h3>Notes</h3><p>Good talk, with a demo that worked.</p>")
+    (e,) = analyze(tagger, body, title="SREcon19: Paging Less").entries
+    assert e.speakers == ["Maria Lindqvist", "Tom Baker", "Ramprasad"]

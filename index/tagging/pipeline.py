@@ -189,6 +189,8 @@ class Tagger:
         heading = section.title or section.heading or (page.title if not many else "")
         _add(speakers, finder.find([heading, *section.blocks[:2]], section.blocks[2:]))
         _add(speakers, self._affiliated(section))
+        if not many:
+            _add(speakers, finder.under_presenters(_presenter_blocks(page)))
         if not speakers and not many:
             _add(speakers, self._writer_of_own_talk(page, section))
         return speakers, finder.clean_title(title) if title else title
@@ -351,6 +353,22 @@ def talk_type(*names: str) -> str:
         if any(pattern.search(n) for n in names if n):
             return kind
     return "talk"
+
+
+PRESENTERS_HEADING = re.compile(
+    r"(?:about\s+the\s+|the\s+)?(?:presenters?|speakers?|speaker\s+bios?|panell?ists?|bios?)\s*:?", re.I)
+
+
+def _presenter_blocks(page: Page) -> list[str]:
+    """The paragraphs under a 'Presenters' / 'About the speakers' heading: the speakers' bios."""
+    out: list[str] = []
+    under = False
+    for b in page.blocks:
+        if b.kind == "heading":
+            under = bool(PRESENTERS_HEADING.fullmatch(b.text.strip()))
+        elif under:
+            out.append(b.text)
+    return out
 
 
 def _names_srecon(text: str) -> bool:

@@ -653,8 +653,8 @@ BOLD_HEADING_WORDS = 16
 
 def _bold_paragraphs_as_headings(blocks: list[Block]) -> list[Block]:
     """Paragraphs that are wholly bold and shaped like a title, two or more of them each followed by
-    text, are the headings the writer made by hand (a bold line above each talk's notes): they become
-    headings one level under the page's lowest real one."""
+    text, are the headings the writer made by hand (a bold line above each talk's notes) on a page
+    whose own headings are none, or only days and dates: they become headings one level under those."""
     def bold_title(i: int) -> bool:
         b = blocks[i]
         return (b.kind == "text" and b.tag == "p" and bool(b.lead) and b.lead.strip(" :") == b.text.strip(" :")
@@ -663,8 +663,8 @@ def _bold_paragraphs_as_headings(blocks: list[Block]) -> list[Block]:
                 and i + 1 < len(blocks)
                 and blocks[i + 1].kind == "text" and not (blocks[i + 1].lead and blocks[i + 1].lead == blocks[i + 1].text))
     marked = [i for i in range(len(blocks)) if bold_title(i)]
-    if len(marked) < 2:
-        return blocks
+    if len(marked) < 2 or any(b.kind == "heading" and b.level >= 2 and _talk_heading(b.text) for b in blocks):
+        return blocks  # real headings that can be talks or themes come first; bold lines under them are read there
     levels = [b.level for b in blocks if b.kind == "heading" and b.level >= 2]
     level = max(levels, default=1) + 1
     if level > 4:

@@ -66,6 +66,10 @@ BIO = re.compile(
     rf"|\s+(?:of|from)\s+[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)?(?:['’]s(?:\s+[a-z][\w-]*){{1,4}})?\s+{TELLS}"
     rf"|\s+{INTRODUCES})",
     re.I)
+# What a bio paragraph opens with: the person, then their possessive, affiliation or verb
+BIO_SUBJECT = re.compile(rf"^(?P<name>{TOKEN}(?:[ \u00a0]+{TOKEN}){{1,3}}?)(?=['’]s\s|\s*\(|,\s|\s+(?:is|was|has|have|works"
+                         rf"|worked|leads|led|started|joined|spent|holds|helps|builds|manages|runs)\b)")
+MONONYM_BIO = re.compile(r"^(?P<name>[A-Z][a-z]{2,})\s+(?:is|was|has|works|worked|leads|joined|spent|holds)\s")
 # "The speaker introduces himself as Chris, a Boston area SRE": the name the speaker gives
 INTRODUCED_AS = re.compile(rf"\b{INTRODUCES}\s+as\s+(?P<name>{TOKEN}(?:\s+{TOKEN}){{0,3}})")
 # Weak cues: the name must start with a known given name.
@@ -226,6 +230,20 @@ class SpeakerFinder:
         return [n for m in INTRODUCED_AS.finditer(line)
                 for n in [self.person(m.group("name"), strong=True) or self._given_name(m.group("name").split()[0])]
                 if n]
+
+    def under_presenters(self, bios: Iterable[str]) -> list[str]:
+        """The people the paragraphs under a 'Presenters' heading open with ("Laura Nolan's background
+        is …", "Danny Chen (Bloomberg) started …", "Wenting Wang is …"): the heading says who they are."""
+        found: list[str] = []
+        for line in bios:
+            line = " ".join(line.split())
+            m = BIO_SUBJECT.match(line)
+            name = self.person(re.split(r"['’]s\b", m.group("name"))[0], strong=True) if m else ""
+            if not name and (one := MONONYM_BIO.match(line)):
+                name = self.mononym(one.group("name"))  # "Ashutosh is a member of the SRE team at eBay"
+            if name and name not in found:
+                found.append(name)
+        return found
 
     def _bio(self, line: str) -> list[str]:
         """The person a bio sentence opens with ("Name is an SRE at …"), if it opens with one."""

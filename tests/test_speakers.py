@@ -699,3 +699,13 @@ def test_the_people_whose_bios_follow_a_presenters_heading_are_the_speakers(tagg
             "<h3>Notes</h3><p>Good talk, with a demo that worked.</p>")
     (e,) = analyze(tagger, body, title="SREcon19: Paging Less").entries
     assert e.speakers == ["Maria Lindqvist", "Tom Baker", "Ramprasad"]
+
+
+def test_a_post_with_its_talks_short_description_is_about_that_one_talk_by_its_writer(tagger):
+    html = ("<html><head><title>My SREcon25 talk was accepted</title><meta name='author' content='Jane Doe'></head>"
+            "<body><article><h1>My SREcon25 talk was accepted</h1><h2>A Preview</h2><h3>Talk Short Description</h3>"
+            "<p>How a small team adopted SLOs on the fourth try, and the readiness test that came out of it.</p>"
+            "<h2>Getting Ready for the Stage</h2><p>I rehearsed my talk for the conference with the team twice.</p>"
+            "</article></body></html>")
+    got = tagger.analyze(extract("http://blog.test/2025/07/01/accepted/", html))
+    assert [(e.title, e.speakers) for e in got.entries] == [("My SREcon25 talk was accepted", ["Jane Doe"])]

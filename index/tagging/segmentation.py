@@ -193,7 +193,8 @@ def _talk_heading(text: str) -> bool:
     return bool(text) and not GENERIC_HEADINGS.fullmatch(text) and not context_heading(text) and len(text) <= 200
 
 
-ABSTRACT = re.compile(r"(?:(?:my\s+|the\s+)?(?:talk|session|presentation)(?:'s)?\s+)?(?:short\s+|long\s+|brief\s+|full\s+)?(?:abstract|description)", re.I)
+ABSTRACT = re.compile(r"(?:(?:my\s+|the\s+)?(?:talk|session|presentation)(?:'s)?\s+)?(?:short\s+|long\s+|brief\s+|full\s+)?"
+                      r"(?:abstract|description)", re.I)
 
 
 def split_by_headings(blocks: list[Block], person: Callable[[str], bool] = lambda _: False) -> list[Section] | None:

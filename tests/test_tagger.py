@@ -359,3 +359,17 @@ def test_items_of_a_list_that_each_carry_a_sentence_still_count(tagger):
             "primary database is automated by their orchestrator with no manual step.</p>")
     (e,) = entries(tagger, body)
     assert "databases" in e.topics
+
+
+def test_the_speakers_own_company_is_not_evidence_of_what_the_talk_is_about(tagger):
+    """A monitoring vendor's or a cloud's engineers giving a talk on DNS or on hiring: their
+    company's name is a term of a topic, but who gave the talk is not what it is about."""
+    (e,) = entries(tagger, "<p>At SREcon24 EMEA, Jane Doe (Datadog) told how a DNS resolver cache made every "
+                           "lookup in the cluster slow for a week, and how the resolver was finally replaced.</p>")
+    assert "Datadog" in e.companies and "observability" not in e.topics and "networking" in e.topics
+    (e,) = entries(tagger, "<p>At SREcon18 Americas the Microsoft Azure SRE team proposed hiring for curiosity: "
+                           "how they interview, grow juniors into seniors, and keep people from burning out.</p>")
+    assert "Microsoft" in e.companies and "cloud" not in e.topics and "culture" in e.topics
+    (e,) = entries(tagger, "<p>At SREcon18 Americas a retailer told how it moved from its own data centres to "
+                           "Azure: the cloud migration took a year, and the cloud costs came down by a third.</p>")
+    assert "cloud" in e.topics

@@ -95,11 +95,13 @@ class CompanyHit:
     score: float = 0.0
     evidence: list[str] = field(default_factory=list)
     mentioned_only: bool = True  # every score came from names in the body
+    own: bool = False  # the speakers' organisation: an affiliation, or the subject the talk's paragraph opens with
 
-    def add(self, score: float, why: str, *, mention: bool = False) -> None:
+    def add(self, score: float, why: str, *, mention: bool = False, own: bool = False) -> None:
         """`mention`: a name in the body, not where a talk says whose it is (title, lead, affiliation)."""
         self.score += score
         self.mentioned_only = self.mentioned_only and mention
+        self.own = self.own or own
         if len(self.evidence) < 4:
             self.evidence.append(why)
 
@@ -216,6 +218,10 @@ class CompanyTagger:
     def resolve(self, org: str) -> str:
         return self.names.resolve(org)
 
+    def aliases(self, name: str) -> list[str]:
+        """Every name the gazetteer knows an organisation by ("Microsoft": Microsoft, Azure, …)."""
+        return [alias for alias, canonical in self.canonical.items() if canonical == name] or [name]
+
     def affiliations(self, text: str) -> list[Affiliation]:  # noqa: C901 - one loop over four patterns
         """Speaker affiliations written as "Name (Company)", "Name from Company", "Name, Company", "Name @Company".
 
@@ -263,12 +269,12 @@ class CompanyTagger:
             return hits.setdefault(name, CompanyHit(name))
 
         if subject:
-            hit(subject).add(3.0, f"the talk's paragraph opens with {subject!r}")
+            hit(subject).add(3.0, f"the talk's paragraph opens with {subject!r}", own=True)
 
         for speaker, org in speakers:
             if org:
                 name = self.resolve(org)
-                hit(name).add(4.0, f"affiliation of {speaker or 'a speaker'}: {org!r}")
+                hit(name).add(4.0, f"affiliation of {speaker or 'a speaker'}: {org!r}", own=True)
         texts = ([("title", title)] if title else []) + [
             ("first paragraph" if i == 0 else "body", b) for i, b in enumerate(blocks)
         ]
@@ -277,7 +283,7 @@ class CompanyTagger:
             # stands out as a name: its mention counts as a cued one, as "at Uber" does in English.
             foreign = _latin_share(text) < FOREIGN_SCRIPT
             for aff in self.affiliations(text):
-                hit(aff.organisation).add(4.0, f"affiliation {aff.speaker} / {aff.organisation!r} in {place}")
+                hit(aff.organisation).add(4.0, f"affiliation {aff.speaker} / {aff.organisation!r} in {place}", own=True)
             if place != "title" and len(text.split()) <= BARE_NAME_WORDS and self.pattern.fullmatch(text.strip(" .,:;()")):
                 continue  # a block that is only a name ("Twitter" in a list of links) says nothing of the talk
             for si, sent in enumerate(sentences(text) if place != "title" else [text]):
@@ -297,7 +303,7 @@ class CompanyTagger:
                         continue
                     opening = not before.strip(" \"'“(") or before.strip() in ("At", "The", "At the")
                     if ROLE_BEFORE.search(before) or (ROLE_AFTER_BEFORE.search(before) and ROLE_AFTER.match(after)):
-                        hit(name).add(4.0, f"affiliation {alias!r}: {sent[:160]}")
+                        hit(name).add(4.0, f"affiliation {alias!r}: {sent[:160]}", own=True)
                         continue
                     cue = bool(SUBJECT_AFTER.search(after) or SUBJECT_BEFORE.search(before)) or (
                         opening and alias not in self.weak

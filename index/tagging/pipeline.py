@@ -279,7 +279,10 @@ class Tagger:
         prose = [b for b in section.blocks if b not in parts.code]  # a code listing is no evidence of a subject
         tagged_title = title if split != "paragraphs" else ""
         companies = self.companies.tag(tagged_title, prose, people, subject=section.subject)
-        topics = self.topics.tag(tagged_title, prose)
+        # who gave the talk is not what it is about: the speakers' own organisation ("Jane Doe, Datadog",
+        # "Microsoft Azure SRE proposed …") is no evidence of a topic its name is a term of
+        own = [alias for c, h in companies.items() if h.own for alias in self.companies.aliases(c)]
+        topics = self.topics.tag(tagged_title, prose, ignore=own)
         speakers, title = self._speakers(page, section, people, title, parts.many)
         evidence = {f"company:{c}": h.evidence for c, h in companies.items()}
         evidence.update({f"topic:{t}": h.evidence for t, h in topics.items()})

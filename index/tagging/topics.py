@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from nltk.tokenize import MWETokenizer
@@ -167,13 +168,15 @@ class TopicTagger:
                     topics.update(topic for topic, _, _ in found)
         return len(terms) >= ENUMERATION_ITEMS and len(topics) >= ENUMERATION_TOPICS
 
-    def tag(self, title: str, blocks: list[str]) -> dict[str, TopicHit]:
-        """Score every topic over a title and body blocks; return those over the threshold."""
-        return self.select(self.score(title, blocks), title)
+    def tag(self, title: str, blocks: list[str], ignore: Iterable[str] = ()) -> dict[str, TopicHit]:
+        """Score every topic over a title and body blocks; return those over the threshold.
+        `ignore`: names that are no evidence here (the speakers' own company: "Datadog", "Azure")."""
+        return self.select(self.score(title, blocks, ignore), title)
 
-    def score(self, title: str, blocks: list[str]) -> Scored:
+    def score(self, title: str, blocks: list[str], ignore: Iterable[str] = ()) -> Scored:
         """Every topic any term of the title and blocks points at, with its evidence (none dropped)."""
         hits: dict[str, TopicHit] = {}
+        skipped = {" ".join(folded(name)) for name in ignore}
 
         def add(text: str, place_weight: float, place: str) -> None:
             for sent in _statements(text) if place != "title" else [text]:
@@ -183,6 +186,8 @@ class TopicTagger:
                 # naming many subjects lists them and is about none, like a bio
                 bio = place != "title" and (_is_bio(sent) or self._enumerates(sent))
                 for topic, weight, term in matched:
+                    if term in skipped:
+                        continue
                     if bio:
                         weight = WEAK  # what the speaker has done elsewhere is weak evidence at most
                     if (topic, term) in seen:

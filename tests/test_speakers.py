@@ -709,3 +709,25 @@ def test_a_post_with_its_talks_short_description_is_about_that_one_talk_by_its_w
             "</article></body></html>")
     got = tagger.analyze(extract("http://blog.test/2025/07/01/accepted/", html))
     assert [(e.title, e.speakers) for e in got.entries] == [("My SREcon25 talk was accepted", ["Jane Doe"])]
+
+
+def test_a_speaker_line_a_label_and_a_company_named_by_a_common_word_do_not_split_one_talks_notes(tagger):
+    """One talk's live notes: 'Jane Doe (Microsoft)' is a speaker line, 'Twitter threads: …' a label,
+    'Blameless culture is …' an ordinary word that is also a company — none opens a talk of its own."""
+    body = ("<p>Jane Doe (Microsoft)</p><p>Twitter threads: jdoe (me) | rroe (Rick Roe)</p>"
+            "<p>Next talk: the human side of pager fatigue, and what on-call does to people over years.</p>"
+            "<p>On-call is unpredictable work on purpose; other professions such as medicine know this well.</p>"
+            "<p>Blameless culture is part of it: learning counts as a success, not only uptime and closed tickets.</p>"
+            "<p>Leadership has to give people time to learn the systems they are on call for, every quarter.</p>")
+    got = analyze(tagger, body, title="SREcon20 Americas: Human Factors and Pager Fatigue")
+    assert [(e.title, e.speakers, e.companies) for e in got.entries] == [
+        ("Human Factors and Pager Fatigue", ["Jane Doe"], ["Microsoft"])]
+
+
+def test_paragraphs_that_open_with_their_talks_company_still_split_a_recap(tagger):
+    body = ("<p>My first SREcon, in short.</p>"
+            "<p>Uber uses a regression model of trips against CPU to predict how many servers each city needs.</p>"
+            "<p>JET developed an internal tracing system that carries one id per transaction through every service.</p>"
+            "<p>Shopify built an onboarding app so that product teams get a new service running on Kubernetes.</p>")
+    got = analyze(tagger, body, title="SREcon18 notes")
+    assert [e.companies for e in got.entries] == [["Uber"], ["Jet.com"], ["Shopify"]]

@@ -15,7 +15,7 @@ from srefind.facet_table import FACET_TABLE, FACETS, Facet
 from .fields import StemmedText, Vocabulary
 
 __all__ = ["FACETS", "TEXT_FIELDS", "VIEWS", "build_schema", "views_of"]
-TEXT_FIELDS = {"title": 3.0, "speakers": 2.0, "tags": 1.5, "summary": 1.0, "writeups": 0.8, "context": 0.3}
+TEXT_FIELDS = {"title": 3.0, "speakers": 2.0, "tags": 3.0, "summary": 1.0, "writeups": 0.8, "context": 0.3}
 # Which result lists a document belongs to: "talk" (one result per talk: an event's record with its
 # write-ups' text, or a write-up of a talk no crawled program lists) and "writeup" (each write-up on
 # its own, for people who want to read notes). A write-up not linked to a record is in both.

@@ -59,6 +59,11 @@ TALK_WORDS = re.compile(
 # A sponsor's own post about its stand: the site's name in the title and its booth in the text
 STAND_WORDS = re.compile(r"\b(?:booths?|swag|exhibit(?:ors?|ion|ing)?|expo\s+hall|sponsor(?:ed|ing|ship)?)\b", re.I)
 SPONSOR_STAND_WORDS = 2
+SUBJECT_PARAGRAPH_WORDS = 8  # a paragraph about a talk says something: a speaker line alone is not one
+LABEL_AFTER = re.compile(r"^[^:.!?]{0,20}:")  # "Twitter threads: …", "Slides: …"
+# What follows a company that is the subject of a sentence: its possessive, its people, a verb
+SUBJECT_NEXT = re.compile(r"^(?:['’]s\b|\s+(?:SREs?|engineers?|engineering|eng|teams?|folks|people|staff)\b"
+                          r"|\s+[a-z]+(?:ed|es|s)\b)")
 LEAD = re.compile(r"^[\s\W]*(?:At\s+|The\s+)?(?P<subject>[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3})")
 
 
@@ -129,15 +134,20 @@ class Tagger:
 
     # -- segmentation helpers -------------------------------------------------------
     def _introduces(self, paragraph: str) -> str | None:
-        """The company or speaker a paragraph opens with, if it opens with one."""
+        """The company or speaker a paragraph of prose opens with, if it opens with one ("Uber uses …",
+        "Jane Doe from Uber talked …"); not a short line ("Jane Doe (Uber)"), a label ("Twitter
+        threads: …") or a company named by an ordinary word used as one ("Blameless culture is …")."""
         m = LEAD.match(paragraph)
-        if not m:
+        if not m or len(paragraph.split()) < SUBJECT_PARAGRAPH_WORDS or LABEL_AFTER.match(paragraph[m.end():]):
             return None
         head = m.group("subject")
         for n in range(len(head.split()), 0, -1):
             cand = " ".join(head.split()[:n])
             resolved = self.companies.resolve(cand)
             if resolved != cand or cand in self.companies.canonical:
+                after = paragraph[m.start("subject") + len(cand):]
+                if cand in self.companies.weak and not cand.isupper() and not SUBJECT_NEXT.match(after):
+                    return None
                 return resolved
         affs = self.companies.affiliations(sentences(paragraph)[0] if paragraph else "")
         return affs[0].organisation if affs else None

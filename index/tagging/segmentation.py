@@ -376,9 +376,14 @@ TITLE_THEN_BRACKETS = re.compile(r"^(?P<title>[^()]{4,140}?)\s*(?=\()")
 
 
 def _lead_paragraph(b: Block) -> bool:
-    """'<p><b>Title</b>: notes</p>', '<p><b>Title</b> – notes</p>': a paragraph opening with a bold title."""
-    return (b.tag == "p" and bool(b.lead) and not GENERIC_HEADINGS.fullmatch(b.lead.strip(" :"))
-            and parse_lead_item(b.text, b.lead) is not None)
+    """'<p><b>Title</b>: notes</p>', '<p><b>Title</b> – notes</p>': a paragraph opening with a bold
+    title; '<p>“Title” by Jane Doe (Uber)</p>': a paragraph that is a title line."""
+    if b.tag != "p":
+        return False
+    line = parse_title_line(b.text)
+    if line and _title_like(line[0].strip(" \"“”")):
+        return True
+    return bool(b.lead) and not GENERIC_HEADINGS.fullmatch(b.lead.strip(" :")) and parse_lead_item(b.text, b.lead) is not None
 
 
 def _bracketed_title(b: Block) -> str:

@@ -260,14 +260,16 @@ def blocks_of(container: Element) -> list[Block]:
     current_shape = ""  # the shape of the list item being read ("ul1")
     lead = ""  # the bold words the block being read opens with
     link_texts: list[str] = []  # the texts of the links in the block being read
+    emphasised: list[str] = []  # the texts in italics (<em>, <i>) of the block being read
 
     def flush(kind: str = "text", level: int = 0, anchor: str = "", tag: str = "") -> None:
         nonlocal pending_anchor, lead
         text = clean(" ".join(buf).replace("\n", " "))
         buf.clear()
         opening, lead = lead, ""
-        cited = tuple(link_texts)
+        cited, marked = tuple(link_texts), tuple(emphasised)
         link_texts.clear()
+        emphasised.clear()
         if not text:
             return
         para = kind == "text" and (tag or current_tag) in ("p", "")
@@ -282,7 +284,7 @@ def blocks_of(container: Element) -> list[Block]:
         else:
             out.append(Block(kind=kind, text=text, level=level, anchor=anchor or pending_anchor,
                              tag=tag or current_tag, lead=opening if text.startswith(opening) else "",
-                             links=cited, shape=current_shape if kind == "text" else ""))
+                             links=cited, shape=current_shape if kind == "text" else "", emphasis=marked))
         pending_anchor = ""
 
     def walk(el: Element) -> None:
@@ -337,6 +339,8 @@ def blocks_of(container: Element) -> list[Block]:
                     lead = clean(text_of(child))  # "<b>Title</b>: notes": the title is what is bold
                 if name == "a" and child.get("href"):
                     link_texts.append(clean(text_of(child).replace("\n", " ")))
+                if name in ("em", "i"):
+                    emphasised.append(clean(text_of(child).replace("\n", " ")))
                 walk(child)
             if child.tail:
                 buf.append(child.tail)

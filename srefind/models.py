@@ -27,6 +27,7 @@ class Block:
     links: tuple[str, ...] = ()  # the texts of the links in it ("<a href=…>Full Talk Title</a>")
     cells: tuple[tuple[str, ...], ...] = ()  # a table row's cells, each as its lines (split at <br> and blocks)
     shape: str = ""  # a list item's list and depth ("ul1", "ol2"): the items of one shape are siblings
+    emphasis: tuple[str, ...] = ()  # the texts in italics in it ("<b>Title</b> <em>Jane Doe</em> notes")
 
 
 # The kinds a talk's media and a talk itself can be: the values `Media.kind` and `TalkEntry.talk_type` take.

@@ -731,3 +731,38 @@ def test_paragraphs_that_open_with_their_talks_company_still_split_a_recap(tagge
             "<p>Shopify built an onboarding app so that product teams get a new service running on Kubernetes.</p>")
     got = analyze(tagger, body, title="SREcon18 notes")
     assert [e.companies for e in got.entries] == [["Uber"], ["Jet.com"], ["Shopify"]]
+
+
+def test_the_chapters_of_a_post_about_the_writers_own_talk_are_not_talks(tagger):
+    body = ("<p>I gave my first conference talk this year, on mentoring, from a mentee's side.</p>"
+            "<h2>The Beginning...</h2><p>My manager asked a few of us to submit a talk, and I did.</p>"
+            "<h2>So I prepared my talk...</h2><p>And I practised a lot, in front of the team, twice a week.</p>"
+            "<h2>Then the Day Arrived</h2><p>I spoke about what it is like to be new, and what a mentor changes.</p>"
+            "<h2>Thank you!</h2><p>To everyone who helped me get there.</p>")
+    got = analyze(tagger, body, title="So I presented at SREcon18 Asia")
+    assert len(got.entries) == 1 and got.entries[0].title.startswith("So I presented")
+
+
+def test_a_bold_title_with_its_speakers_in_italics_in_the_same_paragraph_starts_a_talk(tagger):
+    """'<p><b>Title</b> <em>Jane Doe &amp; John Roe</em> Slides here. Notes</p>' — no punctuation
+    between title, speakers and notes, only the type; or the names alone up to 'Slides'."""
+    body = ("<p>The talks I went to today.</p>"
+            "<p><strong>Queues That Never Drain</strong>\n<em>Maria Lindqvist &amp; Tom Baker</em>\nSlides found "
+            "<a href='/s'>here</a>. The talk was about limits on every queue, and who owns them.</p>"
+            "<p>Some more notes on the queue limits, and on the owners of each one.</p>"
+            "<p><strong>Security and SRE: Force Multipliers</strong>\nDaniel Kowalski\nSlides <a href='/t'>here</a></p>"
+            "<ul><li>Trust but verify</li><li>Every security fix has to scale</li></ul>")
+    got = analyze(tagger, body)
+    assert [(e.title, e.speakers) for e in got.entries] == [
+        ("Queues That Never Drain", ["Maria Lindqvist", "Tom Baker"]),
+        ("Security and SRE: Force Multipliers", ["Daniel Kowalski"])]
+
+
+def test_a_calendar_of_events_that_lists_srecon_is_not_a_write_up(tagger):
+    items = ["DevOpsDays Geneva (21st-22nd)", "QCon London (4th-8th)", "Usenix SRECon Americas (25th-27th)",
+             "KubeCon Barcelona (20th-23rd)", "Monitorama Portland (3rd-5th)", "DevOpsDays Austin (2nd-3rd)",
+             "SREcon Asia (12th-14th)", "FOSDEM (2nd-3rd)"]
+    body = ("<p>My list of next year's conferences, ping me to add one.</p><ul>"
+            + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+    got = analyze(tagger, body, title="2019 Conferences", url="http://notes.test/2018/11/08/2019-conferences/")
+    assert not got.relevant and "list of events" in got.reason

@@ -272,7 +272,7 @@ class CompanyTagger:
             hit(subject).add(3.0, f"the talk's paragraph opens with {subject!r}", own=True)
 
         for speaker, org in speakers:
-            if org:
+            if org and (self.names.lookup(org) or _org_like(org)):  # "(25th-27th)" after a name is no company
                 name = self.resolve(org)
                 hit(name).add(4.0, f"affiliation of {speaker or 'a speaker'}: {org!r}", own=True)
         texts = ([("title", title)] if title else []) + [

@@ -23,6 +23,7 @@ from .speakers import SpeakerFinder
 from .text import length_in_words, sentences, words
 
 MIN_WORDS = 12
+EVENT_LIST_OTHERS, EVENT_LIST_SHARE = 5, 3  # other events named this often, and this many times SREcon: a calendar
 SUMMARY_CHARS = 6000
 CONTEXT_CHARS = 3000
 RECAP_WORDS = re.compile(r"\b(?:recap|notes|review|report|takeaways|impressions|highlights|summar(?:y|ies))\b", re.I)
@@ -111,6 +112,10 @@ class Tagger:
             # "My talk at DevOpsDays Berlin" that says once it was also given at SREcon: the post is
             # about the other event's talk
             return False, "the title names another event and the text names SREcon only once"
+        others = len(OTHER_EVENTS.findall(page.text))
+        if others >= EVENT_LIST_OTHERS and others >= EVENT_LIST_SHARE * max(1, conf.mentions):
+            # "DevOpsDays Geneva, QCon London, SREcon Americas (25th-27th), KubeCon …": a calendar of events
+            return False, f"a list of events: {others} other events named, SREcon {conf.mentions} times"
         lead = " ".join(b.text for b in page.blocks[:4] if b.kind == "text").lower().replace(" ", "")
         if "srecon" in lead:
             return True, "SREcon named in the opening paragraphs"

@@ -193,6 +193,16 @@ def _talk_heading(text: str) -> bool:
     return bool(text) and not GENERIC_HEADINGS.fullmatch(text) and not context_heading(text) and len(text) <= 200
 
 
+# A heading that tells a story rather than names a talk: the writer in it, a conjunction leading it,
+# an ellipsis or an exclamation ending it ("So I prepared my talk...", "And off I went...", "Thank you!")
+NARRATIVE = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|[Mm]y|me|[Ww]e|[Oo]ur|us)\b"
+                       r"|^(?:[Aa]nd|[Bb]ut|[Ss]o|[Tt]hen|[Nn]ow|[Ff]inally|[Aa]lso)\b|(?:\.\.\.|…|!)\s*$")
+
+
+def _narrative(heading: str) -> bool:
+    return bool(NARRATIVE.search(heading.strip()))
+
+
 ABSTRACT = re.compile(r"(?:(?:my\s+|the\s+)?(?:talk|session|presentation)(?:'s)?\s+)?(?:short\s+|long\s+|brief\s+|full\s+)?"
                       r"(?:abstract|description)", re.I)
 
@@ -216,6 +226,8 @@ def split_by_headings(blocks: list[Block], person: Callable[[str], bool] = lambd
         heads = [b for b in body if b.kind == "heading" and b.level == level and _talk_heading(b.text)]
         if len(heads) < 2:
             continue
+        if sum(_narrative(b.text) for b in heads) * 2 >= len(heads):
+            continue  # "So I prepared my talk...", "And off I went...": the chapters of one story, not talks
         sections: list[tuple[Section, list[Block]]] = []
         current: list[Block] | None = None
         for b in body:
@@ -400,15 +412,27 @@ LEAD_SPEAKERS = re.compile(
     rf"\s*(?:[:.;]\s|\s[–—-]\s|$)")
 
 
+MEDIA_WORD = re.compile(r"slides?|video|recording|notes|abstract|deck", re.I)
+
+
 def _lead_speakers(b: Block) -> list[tuple[str, str]] | None:
     """'<b>Title</b> — Jane Doe (Uber): notes', '<b>Title</b> by Jane Doe. Notes': the speakers right
     after a bold title (what is bold is the title, whichever side the names are on)."""
     if not b.lead or not b.text.startswith(b.lead) or not _title_like(b.lead.strip(" \"“”")):
         return None
-    m = LEAD_SPEAKERS.match(b.text[len(b.lead):])
-    if not m:
-        return None
-    who = m.group("who")
+    rest = b.text[len(b.lead):]
+    m = LEAD_SPEAKERS.match(rest)
+    if m:
+        who = m.group("who")
+    else:
+        # "<b>Title</b> <em>Jane Doe &amp; John Roe</em> Slides here": the names in italics right after
+        # the title, or alone up to the talk's media ("… Jane Doe Slides here") or the block's end
+        words = rest.split()
+        upto = next((i for i, w in enumerate(words) if MEDIA_WORD.fullmatch(w.strip(".:,"))), len(words))
+        bare = " ".join(words[:upto])
+        who = next((e for e in b.emphasis if rest.lstrip().startswith(e)), "") or (bare if upto <= 8 else "")
+        if not who:
+            return None
     people = parse_affiliation_line(who)
     if people:
         return people

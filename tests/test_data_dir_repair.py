@@ -260,3 +260,25 @@ def test_an_index_built_without_a_field_this_srefind_writes_is_rebuilt_by_the_ne
     assert code == 0 and "older srefind" in (report.get("index_rebuilt") or "")
     assert cli_json("status", "--json", "--data-dir", str(data))["index"]["state"] == "ok"
     assert search(data, "")["total"] == before
+
+
+def test_an_index_built_with_other_field_weights_is_rebuilt_by_the_next_run(site, tmp_path, monkeypatch):
+    """A field's weight is written into its postings: after an upgrade that weighs tags differently, the
+    old index would rank old and new talks by two scales until it is rebuilt."""
+    import srefind.index.search.schema as schema_module
+    import srefind.index.search.store as store
+    from srefind.pipeline import reindex
+
+    data = tmp_path / "d"
+    crawl(site, data)
+    before = search(data, "")["total"]
+    monkeypatch.setitem(schema_module.TEXT_FIELDS, "tags", 1.5 if schema_module.TEXT_FIELDS["tags"] != 1.5 else 2.5)
+    monkeypatch.setattr(store, "build_schema", schema_module.build_schema)
+    reindex(data)  # the index an srefind with another weight for tags made
+    monkeypatch.undo()
+    status = cli_json("status", "--json", "--data-dir", str(data))
+    assert status["index"]["state"] == "outdated" and "other weights for tags" in status["index"]["detail"]
+    code, report = recrawl(data)
+    assert code == 0 and "older srefind" in (report.get("index_rebuilt") or "")
+    assert cli_json("status", "--json", "--data-dir", str(data))["index"]["state"] == "ok"
+    assert search(data, "")["total"] == before

@@ -218,16 +218,25 @@ def check_index(index_dir: Path) -> IndexHealth:
         return IndexHealth(exc.state, exc.detail)
     try:
         n = lease.searcher.doc_count()
-        missing = sorted(set(build_schema().names()) - set(lease.searcher.schema.names()))
+        current, built = build_schema(), lease.searcher.schema
+        missing = sorted(set(current.names()) - set(built.names()))
+        # a field's weight is written into its postings: an index built with other weights ranks by those
+        reweighed = sorted(name for name in set(current.names()) & set(built.names())
+                           if _field_boost(current[name]) != _field_boost(built[name]))
     finally:
         lease.searcher.close()
-    if missing:
-        return IndexHealth("outdated", f"the index at {index_dir} was built by an older srefind (no {', '.join(missing)} "
-                                       "field): it is rebuilt from crawl.sqlite by the next crawl or `srefind reindex`",
+    if missing or reweighed:
+        what = f"no {', '.join(missing)} field" if missing else f"other weights for {', '.join(reweighed)}"
+        return IndexHealth("outdated", f"the index at {index_dir} was built by an older srefind ({what}): it is "
+                                       "rebuilt from crawl.sqlite by the next crawl or `srefind reindex`",
                            gen.number, n)
     if n == 0:
         return IndexHealth("empty", f"the index at {index_dir} holds no talks yet", gen.number, 0)
     return IndexHealth("ok", "", gen.number, n)
+
+
+def _field_boost(field: object) -> float:
+    return float(getattr(getattr(field, "format", None), "field_boost", 1.0) or 1.0)
 
 
 class _Damage(Exception):

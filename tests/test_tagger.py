@@ -373,3 +373,12 @@ def test_the_speakers_own_company_is_not_evidence_of_what_the_talk_is_about(tagg
     (e,) = entries(tagger, "<p>At SREcon18 Americas a retailer told how it moved from its own data centres to "
                            "Azure: the cloud migration took a year, and the cloud costs came down by a third.</p>")
     assert "cloud" in e.topics
+
+
+@pytest.mark.parametrize("line", ["Twitter threads: jdoe (me) | rroe (Rick Roe)", "Twitter: @jdoe",
+                                  "My LinkedIn profile has the slides.", "Live-tweets on Twitter feeds: see below."])
+def test_a_social_account_is_not_a_talks_company(tagger, line):
+    body = (f"<p>{line}</p><p>At SREcon20 Americas, Jane Doe (Acme Widgets) showed how her team runs its "
+            "incident reviews, with notebooks that keep every query and graph of the incident.</p>")
+    (e,) = entries(tagger, body)
+    assert e.companies == ["Acme Widgets"]

@@ -51,8 +51,10 @@ PASSING_LIST = re.compile(
 PASSING_AFTER = re.compile(
     r"^(?:'s|’s)?\s*(?:book|books|paper|papers|SRE book|does|did|repo|repos|repository|repositories|resource|"
     r"resources|link|links|gist|gists|magazine|magazines|journal|journals|Queue"
+    # "Twitter threads: …", "Twitter: @jdoe", "LinkedIn profile": the writer's or speaker's social account
+    r"|threads?|handles?|accounts?|profiles?|feeds?|tweets?|live-?tweet\w*"
     # "USENIX SREcon", "USENIX's SREcon": the event's organiser, not a speaker's company
-    r"|SRE\s?con\w*)\b", re.I)
+    r"|SRE\s?con\w*)\b|^:\s*(?:@|https?://)", re.I)
 SPONSOR = re.compile(r"\bsponsor", re.I)
 NAME = r"[A-Z][a-z][a-zA-Z'’.-]*(?:\s+(?:van|de|von|der|da|del|la|le)?\s*[A-Z][a-z][a-zA-Z'’.-]*){1,2}"
 # an organisation: capitalised words ("Morgan Stanley", "Jet.com"), or a brand written as its lower-case

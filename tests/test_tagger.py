@@ -38,6 +38,10 @@ def test_one_paragraph_per_talk_becomes_one_entry_per_talk(tagger):
     assert [e.companies[:1] for e in got] == [["Dropbox"], ["Netflix"], ["LinkedIn"]]
     assert len({e.url for e in got}) == 3 and all("#" in e.url for e in got)
     assert "observability" in got[0].topics and "chaos-engineering" in got[1].topics
+    # an untitled talk is labelled by its subject and what it did, not by its whole first sentence
+    assert [e.title for e in got] == ["Dropbox: how they rebuilt their monitoring pipeline around a new time series database",
+                                      "Netflix: chaos engineering experiments they run",
+                                      "LinkedIn: moving their Kafka clusters to a new datacenter"]
 
 
 def test_headings_naming_talk_and_speaker_split_the_page(tagger):

@@ -46,6 +46,33 @@ TALKED_ABOUT = re.compile(
     r"^(?P<who>[A-Z][^.;:!?]{2,60}?)\s+(?:talked|spoke|presented|(?:gave|delivered)\s+(?:a|an|the|their|his|her)\s+"
     r"(?:[\w-]+\s+){0,2}(?:talk|keynote|presentation|session))\s+(?:about|on)\s+(?P<about>[^.;:!?()]{6,80}?)"
     r"(?=[.;:!?(]|,\s|\s+(?:and|which|where|with)\s|$)")
+# "Google SRE developed sophisticated distributed tracing tool using …": who (capitalised words, an
+# aside in brackets), what they did (one or two lower-case verbs), and what (up to where the clause turns)
+SUBJECT_CLAUSE = re.compile(
+    r"^(?P<who>[A-Z][\w.&'’-]*(?:\s+(?:[A-Z][\w.&'’-]*|eng|engineers|team|folks))*)(?:\s*\([^()]{0,60}\))?"
+    r"\s+(?P<verb>[a-z]+(?:\s+and\s+[a-z]+)?)\s+(?P<what>[^,;:()]+)")
+CLAUSE_TURNS = re.compile(r"\s+(?:by|using|with|without|against|across|which|that|while|so|even|also|then|when|where|because"
+                          r"|after|before|to\s+(?:help|use|get|make|let|allow|ease|keep|reduce|avoid))\b.*$"
+                          r"|\s+(?:to|for|on)\s*$")
+PARTICLE = re.compile(r"^(?:through|about|over|up|out|on)\s+")  # "walked through …", "talked about …"
+LABEL_WORDS = 12
+
+
+def _subject_label(sentence: str) -> str:
+    """A short label for an untitled talk whose paragraph opens with its subject: the subject and
+    what it made or did ("Uber: machine learning to predict capacities of resources")."""
+    m = SUBJECT_CLAUSE.match(sentence)
+    if not m:
+        return ""
+    what = CLAUSE_TURNS.sub("", PARTICLE.sub("", m.group("what"))).strip(" .!?")
+    words = what.split()
+    if len(words) < 2:
+        return ""
+    if len(words) > LABEL_WORDS:
+        what = " ".join(words[:LABEL_WORDS]) + "…"
+    return f"{m.group('who')}: {what}"
+
+
 TITLE_SUFFIX = re.compile(r"\s+[|·•–—-]\s+[^|·•–—-]{2,60}$")
 # What a write-up of a talk says somewhere: the talk, its speaker, its slides (a page with SREcon in
 # its title and none of these, nor any company or speaker, is about something else: photos, a joke)
@@ -172,6 +199,9 @@ class Tagger:
         m = TALKED_ABOUT.match(first)
         if m:  # "Jane Doe from Uber talked about queues that never drain." -> "Jane Doe from Uber on queues …"
             return f"{m.group('who')} on {m.group('about').strip()}", []
+        label = _subject_label(first) if section.subject else ""
+        if label:  # "Uber uses machine learning to predict capacities … by …" -> "Uber: machine learning to predict …"
+            return label, []
         title = first if len(first) <= 110 else first[:107].rsplit(" ", 1)[0] + "…"
         return title, []
 

@@ -766,3 +766,14 @@ def test_a_calendar_of_events_that_lists_srecon_is_not_a_write_up(tagger):
             + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
     got = analyze(tagger, body, title="2019 Conferences", url="http://notes.test/2018/11/08/2019-conferences/")
     assert not got.relevant and "list of events" in got.reason
+
+
+def test_notes_that_report_a_talk_label_it_by_what_was_reported(tagger):
+    body = ("<h2>Day 1</h2><ul>"
+            "<li>Jane Doe's keynote highlighted the significance of eBPF for tracing the kernel.</li>"
+            "<li>Deploying and debugging HTTP/3 was briefly touched upon, with a demo of the handshake.</li>"
+            "<li>SRE principles applied to cybersecurity emphasised error budgets for security work.</li></ul>")
+    got = analyze(tagger, body)
+    assert [e.title for e in got.entries] == ["Jane Doe's keynote: the significance of eBPF for tracing the kernel",
+                                             "Deploying and debugging HTTP/3", "SRE principles applied to cybersecurity"]
+    assert "security" in got.entries[2].topics

@@ -73,6 +73,29 @@ def _subject_label(sentence: str) -> str:
     return f"{m.group('who')}: {what}"
 
 
+# Notes that report a talk: "Deploying and debugging HTTP/3 was briefly touched upon", "Liz Rice's keynote
+# highlighted the significance of eBPF": what was reported on is the talk's subject
+REPORTING = (r"discussed|presented|covered|explained|touched\s+upon|highlighted|emphasi[sz]ed|stressed|introduced"
+             r"|described|explored|showed|shown|demonstrated|reviewed")
+REPORTED = re.compile(rf"^(?P<x>[A-Z][^.;:!?]{{4,90}}?)\s+(?:(?:was|were|is|are)\s+(?:also\s+|briefly\s+)*(?:{REPORTING})"
+                      rf"|(?P<verb>{REPORTING}|included)\s+(?P<what>[^.;:!?]+))\b")
+SHORT_SUBJECT_WORDS = 4
+
+
+def _reported_label(sentence: str) -> str:
+    """A short label for an untitled talk from a note that reports it: what was discussed, or, when
+    that is the talk itself ("Liz Rice's keynote highlighted …"), the talk and what it was about."""
+    m = REPORTED.match(sentence)
+    if not m:
+        return ""
+    x = m.group("x").strip()
+    if m.group("verb") and len(x.split()) <= SHORT_SUBJECT_WORDS:
+        what = CLAUSE_TURNS.sub("", m.group("what")).strip(" .!?").split()
+        if len(what) >= 2:
+            return f"{x}: {' '.join(what[:LABEL_WORDS])}{'…' if len(what) > LABEL_WORDS else ''}"
+    return x if len(x.split()) >= 2 else ""
+
+
 TITLE_SUFFIX = re.compile(r"\s+[|·•–—-]\s+[^|·•–—-]{2,60}$")
 # What a write-up of a talk says somewhere: the talk, its speaker, its slides (a page with SREcon in
 # its title and none of these, nor any company or speaker, is about something else: photos, a joke)
@@ -199,7 +222,7 @@ class Tagger:
         m = TALKED_ABOUT.match(first)
         if m:  # "Jane Doe from Uber talked about queues that never drain." -> "Jane Doe from Uber on queues …"
             return f"{m.group('who')} on {m.group('about').strip()}", []
-        label = _subject_label(first) if section.subject else ""
+        label = _subject_label(first) if section.subject else _reported_label(first)
         if label:  # "Uber uses machine learning to predict capacities … by …" -> "Uber: machine learning to predict …"
             return label, []
         title = first if len(first) <= 110 else first[:107].rsplit(" ", 1)[0] + "…"

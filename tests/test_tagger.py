@@ -386,3 +386,17 @@ def test_a_social_account_is_not_a_talks_company(tagger, line):
             "incident reviews, with notebooks that keep every query and graph of the incident.</p>")
     (e,) = entries(tagger, body)
     assert e.companies == ["Acme Widgets"]
+
+
+def test_a_magazine_named_queue_is_no_queue(tagger):
+    """'ACM Queue' is where an article ran, not a message queue."""
+    filler = ("The tutorial taught how to read such data with means, quantiles and a few plots, which "
+              "summaries mislead and which do not, and how to explain all of it to a team that has only "
+              "ever looked at averages. ") * 4
+    body = (f"<p>At SREcon19 EMEA, a tutorial on statistics for engineers.</p>"
+            f"<p>Telemetry is key to running reliable distributed systems.</p><p>{filler}</p>"
+            "<p>Once the monitoring records it, the data has to be made sense of.</p>"
+            "<p>Forecasting and scalability analysis were touched on at the end.</p>"
+            "<p>A longer write-up ran in ACM Queue.</p><p>The ACM Queue article has the exercises.</p>")
+    (e,) = entries(tagger, body)
+    assert "distributed-systems" not in e.topics and "observability" in e.topics

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections import Counter
 
 import pytest
@@ -291,3 +292,28 @@ def test_fuzzed_queries_answer_the_same_through_the_engine_without_a_time_limit(
             assert not needs_bounding(b.query), q
             assert sum(b.expanded.values()) <= MAX_TERMS_PER_QUERY
             assert engine.search(q).total == engine.search(q).total
+
+
+def test_a_garbage_collection_during_a_search_is_not_counted_against_its_budget():
+    """A full collection strikes wherever it strikes; in a process holding a large index it costs
+    more than an ordinary search's whole budget, and it must not cut that search short."""
+    import gc
+
+    from srefind.index.search.budget import collector_time
+
+    cycles = []
+    for i in range(300_000):
+        a: list = [i]
+        a.append(a)  # a cycle, so the collector has real work
+        cycles.append(a)
+    budget = Budget(0.005)
+    before = collector_time()
+    gc.collect()
+    assert collector_time() - before > 0.005  # the collection alone took longer than the budget
+    assert not budget.expired()
+    spent = Budget(0.005)
+    deadline = time.thread_time() + 0.05
+    while time.thread_time() < deadline:  # the search's own work still counts
+        sum(range(1000))
+    assert spent.expired()
+    del cycles

@@ -777,3 +777,14 @@ def test_notes_that_report_a_talk_label_it_by_what_was_reported(tagger):
     assert [e.title for e in got.entries] == ["Jane Doe's keynote: the significance of eBPF for tracing the kernel",
                                              "Deploying and debugging HTTP/3", "SRE principles applied to cybersecurity"]
     assert "security" in got.entries[2].topics
+
+
+@pytest.mark.parametrize("line, people", [
+    ("Laura Maguire, PhD, Jeli", [("Laura Maguire", "Jeli")]),
+    ("Jane Doe, Jr., Uber", [("Jane Doe", "Uber")]),
+    ("Laura Maguire, PhD", None),
+])
+def test_a_degree_or_generational_suffix_is_part_of_the_name_not_an_organisation(line, people):
+    from srefind.index.tagging.segmentation import parse_affiliation_line
+
+    assert parse_affiliation_line(line) == people

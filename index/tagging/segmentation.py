@@ -150,6 +150,7 @@ def parse_affiliation_line(text: str) -> list[tuple[str, str]] | None:
     return _affiliation_group(text)
 
 
+NAME_SUFFIX = re.compile(r"(?:Ph\.?\s?D|M\.?D|MBA|M\.?Sc|B\.?Sc|Jr|Sr|II|III|IV)\.?")
 AFFILIATION_GROUPS = re.compile(r",\s+and\s+|\s*;\s*")
 
 
@@ -158,7 +159,8 @@ def _affiliation_group(text: str) -> list[tuple[str, str]] | None:
     m = re.fullmatch(rf"(?P<who>{NAMES})\s*\((?P<org>[^()]{{2,60}})\)", text)
     if m:
         return [(n, m.group("org").strip()) for n in split_names(m.group("who"))]
-    parts = [p.strip() for p in text.split(",") if p.strip()]
+    # "Laura Maguire, PhD, Jeli": a degree or generational suffix belongs to the name before it
+    parts = [p.strip() for p in text.split(",") if p.strip() and not NAME_SUFFIX.fullmatch(p.strip())]
     if len(parts) < 2 or len(text) > 160:
         return None
     if ORG_SUFFIX.match(parts[-1]) and len(parts) >= 3:

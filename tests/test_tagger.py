@@ -400,3 +400,23 @@ def test_a_magazine_named_queue_is_no_queue(tagger):
             "<p>A longer write-up ran in ACM Queue.</p><p>The ACM Queue article has the exercises.</p>")
     (e,) = entries(tagger, body)
     assert "distributed-systems" not in e.topics and "observability" in e.topics
+
+
+@pytest.mark.parametrize("title, body", [
+    ("We're hiring SREs", "<p>Our team is hiring site reliability engineers in Berlin. You will run our platform, "
+                          "be on call one week in six, and everyone goes to a conference a year, SREcon included.</p>"),
+    ("Berlin SRE meetup #12 recap", "<p>The twelfth Berlin SRE meetup had two talks on on-call. The first speaker "
+                                    "gives the same talk at SREcon next spring; the second spoke at SREcon last year.</p>"),
+    ("SREcon24 Americas call for participation", "<p>The call for participation is open until November: submit "
+                                                 "talks, panels and workshops; the committee reviews every one.</p>"),
+])
+def test_pages_that_name_srecon_without_being_about_one_of_its_talks_are_not_indexed(tagger, title, body):
+    analysis = tagger.analyze(page(body, url="http://blog.test/2023/10/30/post/", title=title))
+    assert not analysis.relevant
+
+
+def test_a_post_on_the_writers_talk_that_names_srecon_once_at_the_end_is_indexed(tagger):
+    body = ("<p>Queues that never drain are the quiet cause of most of our incidents. Here is how we put a limit "
+            "and an owner on every queue, and what broke when we did.</p>" * 3
+            + "<p>I gave a version of this talk at SREcon23 EMEA.</p>")
+    assert tagger.analyze(page(body, url="http://blog.test/2023/10/30/queues/", title="Queues everywhere")).relevant

@@ -23,6 +23,8 @@ from .speakers import SpeakerFinder
 from .text import length_in_words, sentences, words
 
 MIN_WORDS = 12
+CALL_FOR_TALKS = re.compile(r"\bcall\s+for\s+(?:participation|papers|proposals|speakers|talks)\b|\bCFP\b", re.I)
+ANOTHER_EVENT_WORD = re.compile(r"\b(?:meetups?|meet-ups?|summit|devopsdays|conference|conf|con\s?\d\d|camp|days)\b", re.I)
 EVENT_LIST_OTHERS, EVENT_LIST_SHARE = 5, 3  # other events named this often, and this many times SREcon: a calendar
 SUMMARY_CHARS = 6000
 CONTEXT_CHARS = 3000
@@ -151,12 +153,18 @@ class Tagger:
             return False, "too little text"
         if _names_srecon(page.talk_title + " " + page.conference_hint):
             return True, "SREcon named in the conference field"
+        if CALL_FOR_TALKS.search(page.title) and not OWN_TALK.search(page.title) and "accepted" not in page.title.lower():
+            # "SREcon24 Americas Call for Participation": the event asking for talks, not a talk
+            return False, "a call for participation"
         if _names_srecon(page.url + " " + page.title):
             if _a_sponsor_stand(page):
                 return False, "a sponsor's post about its own stand"
             return True, TITLE_ONLY
         if RECAP_WORDS.search(page.title) and YEAR.search(page.title):
             # "Recap Percona Live 2017 Europe": a write-up of another event, whatever it says of SREcon
+            return False, "a recap of another event"
+        if RECAP_WORDS.search(page.title) and ANOTHER_EVENT_WORD.search(page.title) and not _names_srecon(page.title):
+            # "Berlin SRE meetup #12 recap": a write-up of another event that names SREcon on the side
             return False, "a recap of another event"
         if OTHER_EVENTS.search(page.title) and conf.mentions < 2:
             # "My talk at DevOpsDays Berlin" that says once it was also given at SREcon: the post is
@@ -167,7 +175,8 @@ class Tagger:
             # "DevOpsDays Geneva, QCon London, SREcon Americas (25th-27th), KubeCon …": a calendar of events
             return False, f"a list of events: {others} other events named, SREcon {conf.mentions} times"
         lead = " ".join(b.text for b in page.blocks[:4] if b.kind == "text").lower().replace(" ", "")
-        if "srecon" in lead:
+        if "srecon" in lead and (conf.mentions >= 2 or TALK_WORDS.search(page.text)):
+            # ... and the page speaks of talks: a job ad's "we send you to a conference, SREcon included" does not
             return True, "SREcon named in the opening paragraphs"
         if conf.mentions >= 2:
             return True, f"SREcon named {conf.mentions} times"
@@ -465,7 +474,8 @@ def _symbol_share(text: str) -> float:
 # of my SREcon talk", "thanks to everyone who came to my talk", "slides from SREcon23: …" (but "see my talk
 # at SREcon around 25:05" in a post on something else points at a talk, it is not one)
 THIS_IS_MY_TALK = re.compile(
-    r"\b(?:gave|presented|delivered|giving|presenting)\s+this\s+(?:talk|presentation|keynote)\b"
+    r"\b(?:gave|presented|delivered|giving|presenting)\s+(?:(?:a|an\s+earlier|a\s+shorter|a\s+longer|the\s+first)\s+"
+    r"version\s+of\s+)?this\s+(?:talk|presentation|keynote)\b"
     r"|\b(?:written|blog|text|prose)\s+version\s+of\s+(?:my|our)\b"
     r"|\b(?:came|coming|attended|attending|joined)\s+(?:to\s+)?(?:my|our)\s+(?:\w+\s+)?(?:talk|session|workshop)\b"
     r"|\b(?:slides|recording)\s+(?:of|from)\s+(?:my\s+)?(?:\w+\s+)?sre\s?con", re.I)

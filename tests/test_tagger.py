@@ -420,3 +420,21 @@ def test_a_post_on_the_writers_talk_that_names_srecon_once_at_the_end_is_indexed
             "and an owner on every queue, and what broke when we did.</p>" * 3
             + "<p>I gave a version of this talk at SREcon23 EMEA.</p>")
     assert tagger.analyze(page(body, url="http://blog.test/2023/10/30/queues/", title="Queues everywhere")).relevant
+
+
+@pytest.mark.parametrize("title", ["a Docker Captain", "an AWS Hero", "a Google Developer Expert", "a Microsoft MVP"])
+def test_a_community_title_in_a_bio_is_not_the_speakers_company(tagger, title):
+    body = ("<p>At SREcon19 Americas, Kevin Crawley (Instana) ran a lab on getting started with observability: "
+            f"traces, metrics and logs for one small app.</p><p>Kevin is {title} for his work with the community, and "
+            "speaks at meetups about distributed systems.</p>")
+    (e,) = entries(tagger, body)
+    assert e.companies == ["Instana"]
+
+
+def test_a_bio_names_where_the_speaker_works_but_not_everything_it_names(tagger):
+    body = ("<p>At SREcon19 Americas, a lab on getting started with observability: traces, metrics and logs "
+            "for one small app, from the first span to the first alert.</p>"
+            "<p>Kevin Crawley is a developer evangelist at Instana. He has been praised as a Docker Captain for "
+            "the rollout of Docker at scale. He has written a history of Docker in production.</p>")
+    (e,) = entries(tagger, body)
+    assert e.companies == ["Instana"]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .lexicon import Company
-from .text import about_a_past_career, sentence_around, sentences
+from .text import about_a_past_career, is_bio, sentence_around, sentences
 
 THRESHOLD = 2.0
 AFFILIATION_SCORE = 4.0
@@ -53,8 +53,11 @@ PASSING_AFTER = re.compile(
     r"resources|link|links|gist|gists|magazine|magazines|journal|journals|Queue"
     # "Twitter threads: …", "Twitter: @jdoe", "LinkedIn profile": the writer's or speaker's social account
     r"|threads?|handles?|accounts?|profiles?|feeds?|tweets?|live-?tweet\w*"
+    # "a Docker Captain", "an AWS Hero", "Google Developer Expert", "Microsoft MVP": a community title, not an employer
+    r"|Captains?|Heroe?s?|Developer\s+Experts?|GDEs?|MVPs?|Ambassadors?|Champions?"
     # "USENIX SREcon", "USENIX's SREcon": the event's organiser, not a speaker's company
     r"|SRE\s?con\w*)\b|^:\s*(?:@|https?://)", re.I)
+EMPLOYER_BEFORE = re.compile(r"\b(?:at|for|with|joined|from)\s+(?:the\s+)?$", re.I)
 SPONSOR = re.compile(r"\bsponsor", re.I)
 NAME = r"[A-Z][a-z][a-zA-Z'’.-]*(?:\s+(?:van|de|von|der|da|del|la|le)?\s*[A-Z][a-z][a-zA-Z'’.-]*){1,2}"
 # an organisation: capitalised words ("Morgan Stanley", "Jet.com"), or a brand written as its lower-case
@@ -291,6 +294,7 @@ class CompanyTagger:
             for si, sent in enumerate(sentences(text) if place != "title" else [text]):
                 sponsor = bool(SPONSOR.search(sent))
                 past = place != "title" and about_a_past_career(sent)
+                bio = place != "title" and is_bio(sent)
                 named = list(self.pattern.finditer(sent))
                 listed = _listed(sent, named)
                 for m in named:
@@ -303,8 +307,14 @@ class CompanyTagger:
                             or SOCIAL_BEFORE.search(before) or sponsor or past or m.start() in listed:
                         hit(name).add(0.0, f"passing mention {alias!r}: {sent[:160]}")
                         continue
+                    employed = ROLE_BEFORE.search(before) or (ROLE_AFTER_BEFORE.search(before) and ROLE_AFTER.match(after))
+                    if bio and not employed and not EMPLOYER_BEFORE.search(before):
+                        # "He has been a Docker Captain for his work with the community": a bio names what
+                        # the speaker does besides; where they work it says with "at", "for", "joined"
+                        hit(name).add(0.0, f"in a bio, not where the speaker works {alias!r}: {sent[:160]}")
+                        continue
                     opening = not before.strip(" \"'“(") or before.strip() in ("At", "The", "At the")
-                    if ROLE_BEFORE.search(before) or (ROLE_AFTER_BEFORE.search(before) and ROLE_AFTER.match(after)):
+                    if employed:
                         hit(name).add(4.0, f"affiliation {alias!r}: {sent[:160]}", own=True)
                         continue
                     cue = bool(SUBJECT_AFTER.search(after) or SUBJECT_BEFORE.search(before)) or (

@@ -98,3 +98,45 @@ def plain_letters(text: str) -> str:
 
 def folded(text: str) -> list[str]:
     return [fold(w) for w in words(plain_letters(text))]
+
+
+# -- speaker bios ----------------------------------------------------------------------
+# Write-ups quote speaker bios: what the speaker did elsewhere is not what the talk is about (topics)
+# nor whom it is by (companies), unless the bio says where they work.
+_ROLE = (
+    r"(?:engineer|sre|manager|architect|lead|developer|director|founder|researcher|scientist"
+    r"|consultant|student|cto|ceo|vp|head|advocate|evangelist|author|maintainer|contributor"
+    r"|programmer|administrator|sysadmin|professor|specialist|member)s?"
+)
+_BIO_VERB = (
+    r"(?:is|was|has|holds|leads|works|worked|joined|received|spent|started|speaks|spends|served"
+    r"|serves|currently|previously|likes|loves|enjoys|lives)"
+)
+# "She has worked on ...", "At Acme he served as ...", "Previously, ...": about the speaker whatever follows.
+SELF_BIO = re.compile(
+    r"^(?:(?:At [A-Z][\w.&-]*,? )?(?:He|She|he|she)\s+(?:has|holds|received|spent|served|worked|joined|leads"
+    r"|spends|previously|currently|was previously|is currently)\b|Previously\b|Prior to\b)"
+)
+# "Jane Doe is ...": about the speaker when it also names a role or a career step.
+NAMED_BIO = re.compile(rf"^(?:(?:He|She)\s+|(?:[A-Z][\w'’.-]+\s+){{1,3}}){_BIO_VERB}\b")
+BIO_MARK = re.compile(
+    rf"\b(?:previously|prior to|spare time|before joining|(?:his|her|their) (?:career|master'?s|phd)"
+    rf"|bachelor'?s|master'?s|doctoral|degree|graduate student|is (?:an? |the )?(?:[\w-]+ ){{0,4}}{_ROLE}\b)",
+    re.I,
+)
+BIO_ANYWHERE = re.compile(
+    r"\b(?:in (?:his|her|their) spare time|out of the office|speaker'?s background|about the speaker"
+    r"|introduces (?:self|himself|herself|themselves))\b|^(?:(?:the )?speaker (?:is |was )?)?introduced as\b",
+    re.I,
+)
+
+
+def is_bio(sentence: str) -> bool:
+    """A speaker-bio sentence ("Jane Doe is a Staff SRE at X", "In his spare time, ...").
+
+    Deliberately narrow: a sentence about what the talk covers ("She showed how ...") stays.
+    """
+    return bool(
+        BIO_ANYWHERE.search(sentence) or SELF_BIO.search(sentence)
+        or (NAMED_BIO.search(sentence) and BIO_MARK.search(sentence))
+    )

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from nltk.tokenize import MWETokenizer
 
 from .lexicon import Topic
-from .text import fold, folded, sentences
+from .text import fold, folded, is_bio, sentences
 
 STRONG, WEAK = 1.0, 0.35
 TITLE_WEIGHT, LEAD_WEIGHT, BODY_WEIGHT = 2.5, 1.3, 1.0
@@ -47,32 +47,6 @@ CULTURE = "culture"
 ENUMERATION_ITEMS, ENUMERATION_ITEM_WORDS, ENUMERATION_TOPICS = 4, 4, 3
 LIST_SEPARATORS = re.compile(r"[,;:()&]|\band\b|\bor\b|\bas well as\b")
 BIO_WEIGHT = 0.3  # a speaker-bio sentence says what the speaker did, not what the talk is about
-_ROLE = (
-    r"(?:engineer|sre|manager|architect|lead|developer|director|founder|researcher|scientist"
-    r"|consultant|student|cto|ceo|vp|head|advocate|evangelist|author|maintainer|contributor"
-    r"|programmer|administrator|sysadmin|professor|specialist|member)s?"
-)
-_BIO_VERB = (
-    r"(?:is|was|has|holds|leads|works|worked|joined|received|spent|started|speaks|spends|served"
-    r"|serves|currently|previously|likes|loves|enjoys|lives)"
-)
-# "She has worked on ...", "At Acme he served as ...", "Previously, ...": about the speaker whatever follows.
-SELF_BIO = re.compile(
-    r"^(?:(?:At [A-Z][\w.&-]*,? )?(?:He|She|he|she)\s+(?:has|holds|received|spent|served|worked|joined|leads"
-    r"|spends|previously|currently|was previously|is currently)\b|Previously\b|Prior to\b)"
-)
-# "Jane Doe is ...": about the speaker when it also names a role or a career step.
-NAMED_BIO = re.compile(rf"^(?:(?:He|She)\s+|(?:[A-Z][\w'’.-]+\s+){{1,3}}){_BIO_VERB}\b")
-BIO_MARK = re.compile(
-    rf"\b(?:previously|prior to|spare time|before joining|(?:his|her|their) (?:career|master'?s|phd)"
-    rf"|bachelor'?s|master'?s|doctoral|degree|graduate student|is (?:an? |the )?(?:[\w-]+ ){{0,4}}{_ROLE}\b)",
-    re.I,
-)
-BIO_ANYWHERE = re.compile(
-    r"\b(?:in (?:his|her|their) spare time|out of the office|speaker'?s background|about the speaker"
-    r"|introduces (?:self|himself|herself|themselves))\b|^(?:(?:the )?speaker (?:is |was )?)?introduced as\b",
-    re.I,
-)
 # List items run together in one block ("- Intro: ... - Problem: ...") are separate statements.
 BULLET = re.compile(r"(?:^|\s)[-*•]\s+")
 READABLE = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
@@ -184,7 +158,7 @@ class TopicTagger:
                 matched = self.matches(sent)
                 # "Fundamentals: monitoring, capacity planning, CI/CD and load balancing": a sentence
                 # naming many subjects lists them and is about none, like a bio
-                bio = place != "title" and (_is_bio(sent) or self._enumerates(sent))
+                bio = place != "title" and (is_bio(sent) or self._enumerates(sent))
                 for topic, weight, term in matched:
                     if term in skipped:
                         continue
@@ -246,14 +220,3 @@ def _readable_words(text: str) -> int:
 def _statements(text: str) -> list[str]:
     """Sentences of a block, with list items that were run together split apart."""
     return [part for sent in sentences(text) for part in BULLET.split(sent) if part.strip()]
-
-
-def _is_bio(sentence: str) -> bool:
-    """A speaker-bio sentence ("Jane Doe is a Staff SRE at X", "In his spare time, ...").
-
-    Deliberately narrow: a sentence about what the talk covers ("She showed how ...") stays.
-    """
-    return bool(
-        BIO_ANYWHERE.search(sentence) or SELF_BIO.search(sentence)
-        or (NAMED_BIO.search(sentence) and BIO_MARK.search(sentence))
-    )

@@ -215,6 +215,9 @@ class CompanyTagger:
         self.is_person: Callable[[str], bool] | None = None
         self.names = CompanyNames(companies)
         self.canonical, self.folded, self.weak = self.names.canonical, self.names.folded, self.names.weak
+        self.by_canonical: dict[str, list[str]] = {}  # canonical -> every alias, for aliases()
+        for alias, canonical in self.canonical.items():
+            self.by_canonical.setdefault(canonical, []).append(alias)
         names = sorted(self.canonical, key=len, reverse=True)
         self.pattern = re.compile(
             r"(?<![\w@/.-])(" + "|".join(re.escape(n) for n in names) + r")(?![\w-]|\.[a-z])"
@@ -225,7 +228,7 @@ class CompanyTagger:
 
     def aliases(self, name: str) -> list[str]:
         """Every name the gazetteer knows an organisation by ("Microsoft": Microsoft, Azure, …)."""
-        return [alias for alias, canonical in self.canonical.items() if canonical == name] or [name]
+        return self.by_canonical.get(name) or [name]
 
     def affiliations(self, text: str) -> list[Affiliation]:  # noqa: C901 - one loop over four patterns
         """Speaker affiliations written as "Name (Company)", "Name from Company", "Name, Company", "Name @Company".

@@ -68,11 +68,12 @@ def _subject_label(sentence: str) -> str:
         return ""
     what = CLAUSE_TURNS.sub("", PARTICLE.sub("", m.group("what"))).strip(" .!?")
     words = what.split()
-    if len(words) < 2:
-        return ""
-    if len(words) > LABEL_WORDS:
-        what = " ".join(words[:LABEL_WORDS]) + "…"
-    return f"{m.group('who')}: {what}"
+    return f"{m.group('who')}: {_clipped(words)}" if len(words) >= 2 else ""
+
+
+def _clipped(words: list[str]) -> str:
+    """A label's words, at most LABEL_WORDS of them ("…" when some were left out)."""
+    return " ".join(words[:LABEL_WORDS]) + ("…" if len(words) > LABEL_WORDS else "")
 
 
 # Notes that report a talk: "Deploying and debugging HTTP/3 was briefly touched upon", "Liz Rice's keynote
@@ -94,7 +95,7 @@ def _reported_label(sentence: str) -> str:
     if m.group("verb") and len(x.split()) <= SHORT_SUBJECT_WORDS:
         what = CLAUSE_TURNS.sub("", m.group("what")).strip(" .!?").split()
         if len(what) >= 2:
-            return f"{x}: {' '.join(what[:LABEL_WORDS])}{'…' if len(what) > LABEL_WORDS else ''}"
+            return f"{x}: {_clipped(what)}"
     return x if len(x.split()) >= 2 else ""
 
 
@@ -160,11 +161,9 @@ class Tagger:
             if _a_sponsor_stand(page):
                 return False, "a sponsor's post about its own stand"
             return True, TITLE_ONLY
-        if RECAP_WORDS.search(page.title) and YEAR.search(page.title):
-            # "Recap Percona Live 2017 Europe": a write-up of another event, whatever it says of SREcon
-            return False, "a recap of another event"
-        if RECAP_WORDS.search(page.title) and ANOTHER_EVENT_WORD.search(page.title) and not _names_srecon(page.title):
-            # "Berlin SRE meetup #12 recap": a write-up of another event that names SREcon on the side
+        if RECAP_WORDS.search(page.title) and (YEAR.search(page.title) or ANOTHER_EVENT_WORD.search(page.title)):
+            # "Recap Percona Live 2017 Europe", "Berlin SRE meetup #12 recap" (a title naming SREcon was
+            # decided above): a write-up of another event, whatever it says of SREcon
             return False, "a recap of another event"
         if OTHER_EVENTS.search(page.title) and conf.mentions < 2:
             # "My talk at DevOpsDays Berlin" that says once it was also given at SREcon: the post is
